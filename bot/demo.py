@@ -1,0 +1,54 @@
+"""`tandem demo`: ingest the bundled fictional accounts into a fresh data dir and show the result."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from bot.container import Container
+from bot.portfolio import account_status
+from bot.render import accounts_text, status_text
+from bot.settings import load_settings
+from bot.store import repos
+from bot.store.db import session_scope
+
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+
+
+def load_sample_accounts(container: Container) -> None:
+    """Create the sample accounts with their names, stages, go-live dates and owners."""
+    accounts = json.loads((SAMPLE_DIR / "accounts.json").read_text(encoding="utf-8"))
+    with session_scope(container.engine) as session:
+        for entry in accounts:
+            account = repos.get_or_create_account(session, key=entry["key"], owner_user_id=entry.get("owner_user_id"))
+            account.name = entry["name"]
+            account.stage = entry.get("stage", account.stage)
+            account.golive = date.fromisoformat(entry["golive"]) if entry.get("golive") else None
+            account.email_domains = ",".join(entry.get("email_domains", []))
+            session.add(account)
+
+
+def run_demo(*, data_dir: Path | None, out: Callable[[str], None]) -> int:
+    """Run the demo in `data_dir` (a fresh temporary folder by default) and print what it shows."""
+    from bot.cli import ingest_file
+
+    with tempfile.TemporaryDirectory(prefix="tandem-demo-") as scratch:
+        folder = data_dir or Path(scratch)
+        settings = load_settings(tandem_data_dir=folder, database_url=None, chroma_path=None, chroma_url=None)
+        container = Container(settings)
+        container.migrate()
+        load_sample_accounts(container)
+        kept, skipped = ingest_file(container, SAMPLE_DIR / "records.jsonl", out=out)
+        out(f"Tandem demo — {kept} sample messages, emails and transcripts ingested into {folder}\n")
+        out("$ tandem accounts")
+        with session_scope(container.engine) as session:
+            statuses = [account_status(session, account=a) for a in repos.list_accounts(session)]
+        out(accounts_text(statuses))
+        for status in statuses:
+            out(f"\n$ tandem status {status.key}")
+            out(status_text(status))
+        container.close()
+    return 0 if kept and not skipped else 1

@@ -1,0 +1,118 @@
+"""The ingest use case: store a source idempotently, extract and merge its items, queue indexing.
+
+One source is one transaction: the source row, its items and the queued indexing work commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock, SystemClock
+from bot.records import ExtractedItem, SourceRecord
+from bot.store import repos
+from bot.store.db import session_scope
+from bot.store.models import Source
+from bot.store.queue import enqueue
+
+INDEX_SOURCE = "index.source"
+UNINDEX_SOURCE = "index.delete"
+
+Outcome = Literal["created", "updated", "unchanged", "deleted", "missing"]
+
+
+class ItemSync(Protocol):
+    """Extracts a source's items and merges them into the account's open items."""
+
+    def sync_source(self, session: Session, *, source: Source, record: SourceRecord) -> list[ExtractedItem]:
+        """Re-derive the items of one stored source; returns what was extracted."""
+        ...
+
+    def withdraw_source(self, session: Session, *, source: Source) -> None:
+        """Take a deleted source out of every item's evidence."""
+        ...
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What ingesting one record did."""
+
+    external_id: str
+    account: str
+    outcome: Outcome
+    items: int = 0
+
+
+def _apply_record(source: Source, record: SourceRecord, *, author_user_id: str | None) -> None:
+    source.kind = record.kind
+    source.author = record.author
+    source.author_user_id = author_user_id
+    source.author_email = record.author_email
+    source.side = record.side or "vendor"
+    source.channel_id = record.channel
+    source.thread_external_id = record.thread
+    source.subject = record.subject
+    source.visibility = record.visibility
+    source.tz = record.tz
+    source.ts = record.ts
+    source.text = record.text
+    source.permalink = record.permalink
+    source.forwarded_by = record.forwarded_by
+    source.deleted = False
+
+
+def _unchanged(source: Source, record: SourceRecord) -> bool:
+    return (
+        not source.deleted
+        and source.text == record.text
+        and source.visibility == record.visibility
+        and (source.side or "vendor") == (record.side or "vendor")
+        and source.permalink == record.permalink
+    )
+
+
+class IngestService:
+    """Takes source records into the store; the only writer of sources."""
+
+    def __init__(self, engine: Engine, *, items: ItemSync | None = None, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.items = items
+        self.clock = clock or SystemClock()
+
+    def ingest(self, record: SourceRecord, *, account_key: str, author_user_id: str | None = None) -> IngestResult:
+        """Store or update one record; a redelivered identical record changes nothing."""
+        key = repos.normalise_account_key(account_key)
+        with session_scope(self.engine) as session:
+            account = repos.get_or_create_account(session, key=key)
+            source = repos.get_source(session, account_id=account.id or 0, external_id=record.id)
+            if source is not None and _unchanged(source, record):
+                return IngestResult(record.id, key, "unchanged")
+            outcome: Outcome = "created" if source is None else "updated"
+            if source is None:
+                source = Source(account_id=account.id or 0, external_id=record.id, kind=record.kind,
+                                author=record.author, ts=record.ts, text=record.text)
+            _apply_record(source, record, author_user_id=author_user_id)
+            source.updated_at = self.clock.now()
+            session.add(source)
+            session.flush()
+            extracted = self.items.sync_source(session, source=source, record=record) if self.items else []
+            enqueue(session, kind=INDEX_SOURCE, payload={"source_id": source.id})
+            return IngestResult(record.id, key, outcome, len(extracted))
+
+    def delete(self, *, account_key: str, external_id: str) -> IngestResult:
+        """Mark a source deleted, withdraw it from items and queue its removal from the index."""
+        with session_scope(self.engine) as session:
+            account = repos.get_account(session, key=account_key)
+            source = repos.get_source(session, account_id=account.id or 0, external_id=external_id) if account else None
+            if source is None or source.deleted:
+                return IngestResult(external_id, account_key, "missing")
+            source.deleted = True
+            source.updated_at = self.clock.now()
+            session.add(source)
+            if self.items:
+                self.items.withdraw_source(session, source=source)
+            enqueue(session, kind=UNINDEX_SOURCE, payload={"source_id": source.id, "account": account_key})
+            return IngestResult(external_id, account_key, "deleted")

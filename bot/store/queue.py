@@ -1,0 +1,112 @@
+"""The durable work queue: work is queued in the transaction that records its cause.
+
+Claiming is a conditional UPDATE, so several workers (threads, processes, replicas) on one
+database never take the same item.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from bot.clock import utcnow
+from bot.store.db import session_scope
+from bot.store.models import WorkItem
+
+MAX_ATTEMPTS = 6
+STALE_LOCK = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ClaimedWork:
+    """A work item a worker holds."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def enqueue(session: Session, *, kind: str, payload: dict[str, Any], run_after: datetime | None = None) -> WorkItem:
+    """Queue work in the caller's transaction."""
+    item = WorkItem(kind=kind, payload=json.dumps(payload, default=str), run_after=run_after or utcnow())
+    session.add(item)
+    session.flush()
+    return item
+
+
+class WorkQueue:
+    """Claim, finish and retry queued work."""
+
+    def __init__(self, engine: Engine, *, worker_id: str) -> None:
+        self.engine = engine
+        self.worker_id = worker_id
+
+    def claim(self, *, kinds: tuple[str, ...] | None = None, now: datetime | None = None) -> ClaimedWork | None:
+        """Take the oldest runnable item, or None. Stale locks of dead workers are taken over."""
+        moment = now or utcnow()
+        with session_scope(self.engine) as session:
+            query = (
+                select(WorkItem.id)
+                .where(
+                    (col(WorkItem.status) == "queued")
+                    | ((col(WorkItem.status) == "running") & (col(WorkItem.locked_at) < moment - STALE_LOCK))
+                )
+                .where(WorkItem.run_after <= moment)
+                .order_by(WorkItem.id)
+                .limit(5)
+            )
+            if kinds:
+                query = query.where(col(WorkItem.kind).in_(kinds))
+            for candidate in session.exec(query).all():
+                taken = session.exec(  # type: ignore[call-overload]
+                    update(WorkItem)
+                    .where(col(WorkItem.id) == candidate)
+                    .where(
+                        (col(WorkItem.status) == "queued")
+                        | ((col(WorkItem.status) == "running") & (col(WorkItem.locked_at) < moment - STALE_LOCK))
+                    )
+                    .values(status="running", locked_by=self.worker_id, locked_at=moment, attempts=WorkItem.attempts + 1)
+                )
+                if taken.rowcount == 1:
+                    item = session.get(WorkItem, candidate)
+                    assert item is not None
+                    session.refresh(item)
+                    return ClaimedWork(item.id or 0, item.kind, json.loads(item.payload), item.attempts)
+        return None
+
+    def finish(self, work_id: int) -> None:
+        """Mark work done."""
+        with session_scope(self.engine) as session:
+            session.exec(  # type: ignore[call-overload]
+                update(WorkItem)
+                .where(col(WorkItem.id) == work_id)
+                .values(status="done", finished_at=utcnow(), locked_by=None)
+            )
+
+    def fail(self, work_id: int, *, error: str, retry_in: timedelta | None = None, give_up: bool = False) -> None:
+        """Record a failure; retry later with back-off, or give up after MAX_ATTEMPTS (or at once)."""
+        with session_scope(self.engine) as session:
+            item = session.get(WorkItem, work_id)
+            if item is None:
+                return
+            item.last_error = error[:2000]
+            item.locked_by = None
+            if give_up or item.attempts >= MAX_ATTEMPTS:
+                item.status = "failed"
+                item.finished_at = utcnow()
+            else:
+                item.status = "queued"
+                item.run_after = utcnow() + (retry_in or timedelta(seconds=2 ** item.attempts))
+
+    def counts(self) -> dict[str, int]:
+        """How many items are in each status."""
+        with session_scope(self.engine) as session:
+            rows = session.exec(select(WorkItem.status, func.count()).group_by(WorkItem.status)).all()
+        return {status: count for status, count in rows}

@@ -1,0 +1,24 @@
+"""What Slack handlers need, handed over once by the wiring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from bot.ingest import IngestService
+from handlers.people import People
+from handlers.slack_api import SlackGateway
+
+
+@dataclass
+class SlackServices:
+    """The store, the core services and the Slack gateway, for handlers."""
+
+    engine: Engine
+    ingest: IngestService
+    gateway: SlackGateway
+    people: People
+    is_lead: Callable[[str], bool]
+    wake_worker: Callable[[], None]

@@ -1,0 +1,114 @@
+"""Queued Slack events, taken by the worker: messages in linked channels become sources."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.ingest import IngestService
+from bot.records import SourceRecord
+from bot.store import repos
+from bot.store.db import session_scope
+from bot.store.models import ChannelLink
+from handlers.people import People
+from handlers.slack_api import SlackGateway
+
+log = logging.getLogger(__name__)
+
+STORED_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
+
+EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def slack_source_id(channel: str, ts: str) -> str:
+    """The stable external id of a Slack message: channel and ts."""
+    return f"{channel}:{ts}"
+
+
+def _ts_to_datetime(ts: str) -> datetime:
+    return datetime.fromtimestamp(float(ts), tz=UTC)
+
+
+class SlackEventWork:
+    """Runs a queued Slack event; other modules register handlers for more event types."""
+
+    def __init__(self, *, engine: Engine, ingest: IngestService, gateway: SlackGateway, people: People) -> None:
+        self.engine = engine
+        self.ingest = ingest
+        self.gateway = gateway
+        self.people = people
+        self.handlers: dict[str, EventHandler] = {"message": self._message}
+
+    def on(self, event_type: str, handler: EventHandler) -> None:
+        """Register the handler of one event type."""
+        self.handlers[event_type] = handler
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        """Dispatch one queued event by its type."""
+        event = payload.get("event") or {}
+        handler = self.handlers.get(str(event.get("type")))
+        if handler is not None:
+            await handler(event)
+
+    def _link(self, channel_id: str) -> tuple[ChannelLink, str] | None:
+        with session_scope(self.engine) as session:
+            link = repos.get_link(session, channel_id=channel_id)
+            if link is None:
+                return None
+            account = session.get(repos.Account, link.account_id)
+            return (link, account.key) if account else None
+
+    async def _message(self, event: dict[str, Any]) -> None:
+        channel = event.get("channel")
+        if not isinstance(channel, str) or event.get("channel_type") == "im":
+            return
+        found = await asyncio.to_thread(self._link, channel)
+        if found is None:
+            return
+        link, account_key = found
+        subtype = event.get("subtype")
+        if subtype == "message_changed":
+            await self._store(event.get("message") or {}, channel, link, account_key)
+        elif subtype == "message_deleted":
+            deleted_ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+            if deleted_ts:
+                await asyncio.to_thread(
+                    self.ingest.delete, account_key=account_key, external_id=slack_source_id(channel, deleted_ts)
+                )
+        elif subtype in STORED_SUBTYPES:
+            await self._store(event, channel, link, account_key)
+
+    async def _store(self, message: dict[str, Any], channel: str, link: ChannelLink, account_key: str) -> None:
+        identity = await self.gateway.identity()
+        user_id = message.get("user")
+        ts = message.get("ts")
+        if not isinstance(user_id, str) or not isinstance(ts, str) or message.get("bot_id") or user_id == identity.user_id:
+            return
+        text = str(message.get("text") or "")
+        if not text.strip():
+            return
+        user = await self.people.get(user_id)
+        if user.is_bot:
+            return
+        thread_ts = message.get("thread_ts")
+        record = SourceRecord(
+            id=slack_source_id(channel, ts),
+            kind="slack",
+            ts=_ts_to_datetime(ts),
+            author=user.name,
+            author_email=user.email,
+            side="customer" if user.is_external else "vendor",
+            channel=channel,
+            thread=slack_source_id(channel, thread_ts) if thread_ts and thread_ts != ts else None,
+            visibility="external" if link.is_external else "internal",
+            tz=user.tz,
+            text=text,
+            permalink=await self.gateway.permalink(channel, ts),
+        )
+        result = await asyncio.to_thread(self.ingest.ingest, record, account_key=account_key, author_user_id=user_id)
+        log.info("stored %s in %s: %s", record.id, account_key, result.outcome)

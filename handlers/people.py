@@ -1,0 +1,67 @@
+"""Who a Slack user is: name, time zone and side, from `users.info`, cached in the store."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.store import repos
+from bot.store.db import session_scope
+from bot.store.models import SlackUser
+from handlers.slack_api import SlackGateway
+
+CACHE_FOR = timedelta(hours=24)
+
+
+def _display_name(user: dict[str, object]) -> str:
+    profile = user.get("profile") or {}
+    assert isinstance(profile, dict)
+    for candidate in (user.get("real_name"), profile.get("real_name"), profile.get("display_name"), user.get("name")):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return str(user.get("id", "someone"))
+
+
+class People:
+    """Resolves Slack users to cached `SlackUser` rows; external means another organisation."""
+
+    def __init__(self, engine: Engine, gateway: SlackGateway, clock: Clock) -> None:
+        self.engine = engine
+        self.gateway = gateway
+        self.clock = clock
+
+    def _cached(self, user_id: str) -> SlackUser | None:
+        with session_scope(self.engine) as session:
+            cached = repos.get_cached_user(session, user_id=user_id)
+        if cached and self.clock.now() - cached.fetched_at < CACHE_FOR:
+            return cached
+        return None
+
+    def _store(self, user: SlackUser) -> None:
+        with session_scope(self.engine) as session:
+            repos.cache_user(session, user=user)
+
+    async def get(self, user_id: str) -> SlackUser:
+        """The user, from the cache or from `users.info`."""
+        cached = await asyncio.to_thread(self._cached, user_id)
+        if cached is not None:
+            return cached
+        info = await self.gateway.user_info(user_id)
+        identity = await self.gateway.identity()
+        profile = info.get("profile") or {}
+        team_id = info.get("team_id") or identity.team_id
+        user = SlackUser(
+            user_id=user_id,
+            team_id=team_id,
+            name=_display_name(info),
+            tz=info.get("tz"),
+            email=profile.get("email") if isinstance(profile, dict) else None,
+            is_external=bool(team_id != identity.team_id or info.get("is_stranger")),
+            is_bot=bool(info.get("is_bot")),
+            fetched_at=self.clock.now(),
+        )
+        await asyncio.to_thread(self._store, user)
+        return user

@@ -1,0 +1,112 @@
+"""The one thin wrapper over Slack's Web API that handlers and jobs use to read and post."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+MASS_MENTION = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>|@(channel|here|everyone)\b")
+
+
+def make_web_client(*, token: str | None, base_url: str) -> AsyncWebClient:
+    """A Web API client on the configured base URL, with rate-limit and connection retries."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=15,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def neutralise_mass_mentions(text: str) -> str:
+    """Turn @channel/@here/@everyone into plain words so generated text never pings a channel."""
+    return MASS_MENTION.sub(lambda m: "@" + (m.group(1) or m.group(3)) + "\u200b", text)
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    """Who the bot is in its workspace (from auth.test)."""
+
+    team_id: str
+    user_id: str
+    bot_id: str | None
+    url: str | None
+
+
+class SlackGateway:
+    """Reads and posts through one AsyncWebClient; posting always turns unfurling off."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._identity: BotIdentity | None = None
+
+    async def identity(self) -> BotIdentity:
+        """The bot's team and user ids, asked once."""
+        if self._identity is None:
+            reply = await self.client.auth_test()
+            self._identity = BotIdentity(
+                team_id=reply["team_id"], user_id=reply["user_id"], bot_id=reply.get("bot_id"), url=reply.get("url")
+            )
+        return self._identity
+
+    async def user_info(self, user_id: str) -> dict[str, Any]:
+        """`users.info` of one user."""
+        reply = await self.client.users_info(user=user_id)
+        return dict(reply["user"])
+
+    async def channel_info(self, channel_id: str) -> dict[str, Any]:
+        """`conversations.info` of one channel."""
+        reply = await self.client.conversations_info(channel=channel_id)
+        return dict(reply["channel"])
+
+    async def permalink(self, channel_id: str, ts: str) -> str | None:
+        """The permalink of a message, or None when Slack has none."""
+        reply = await self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+        return reply.get("permalink")
+
+    async def open_dm(self, user_id: str) -> str:
+        """The DM channel id with a user."""
+        reply = await self.client.conversations_open(users=user_id)
+        return str(reply["channel"]["id"])
+
+    async def post(
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Post a message with mass mentions neutralised and unfurling off."""
+        reply = await self.client.chat_postMessage(
+            channel=channel,
+            text=neutralise_mass_mentions(text),
+            blocks=blocks,
+            thread_ts=thread_ts,
+            metadata=metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return dict(reply.data) if isinstance(reply.data, dict) else {}
+
+    async def post_ephemeral(
+        self, *, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Post a message only `user` sees."""
+        await self.client.chat_postEphemeral(
+            channel=channel, user=user, text=neutralise_mass_mentions(text), blocks=blocks, thread_ts=thread_ts
+        )
