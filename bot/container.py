@@ -9,7 +9,9 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock, SystemClock
+from bot.extraction import OfflineExtractor
 from bot.ingest import IngestService
+from bot.items import ItemStore
 from bot.settings import Settings
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
@@ -37,7 +39,12 @@ class Container:
     @cached_property
     def ingest(self) -> IngestService:
         """The ingest use case."""
-        return IngestService(self.engine, clock=self.clock)
+        return IngestService(self.engine, items=ItemStore(self.extractor), clock=self.clock)
+
+    @cached_property
+    def extractor(self) -> OfflineExtractor:
+        """The offline extractor (loads its shipped weights once)."""
+        return OfflineExtractor()
 
     def migrate(self) -> None:
         """Bring the schema up to date (also run at start)."""

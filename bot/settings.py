@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     @classmethod
     def _admins_are_user_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for user_id in value:
-            if not user_id[:1] in ("U", "W") or not user_id.isalnum():
+            if user_id[:1] not in ("U", "W") or not user_id.isalnum():
                 raise ValueError(f"{user_id!r} is not a Slack user id (U… or W…)")
         return value
 

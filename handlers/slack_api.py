@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
 
 MASS_MENTION = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>|@(channel|here|everyone)\b")
 
@@ -72,8 +76,12 @@ class SlackGateway:
         return dict(reply["channel"])
 
     async def permalink(self, channel_id: str, ts: str) -> str | None:
-        """The permalink of a message, or None when Slack has none."""
-        reply = await self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+        """The permalink of a message, or None when Slack has none (the source is kept either way)."""
+        try:
+            reply = await self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+        except SlackApiError as exc:
+            log.warning("no permalink for %s/%s: %s", channel_id, ts, exc.response.get("error"))
+            return None
         return reply.get("permalink")
 
     async def open_dm(self, user_id: str) -> str:

@@ -105,8 +105,11 @@ class WorkQueue:
                 item.status = "queued"
                 item.run_after = utcnow() + (retry_in or timedelta(seconds=2 ** item.attempts))
 
-    def counts(self) -> dict[str, int]:
-        """How many items are in each status."""
+    def counts(self, kinds: tuple[str, ...] | None = None) -> dict[str, int]:
+        """How many items (of `kinds`, default all) are in each status."""
         with session_scope(self.engine) as session:
-            rows = session.exec(select(WorkItem.status, func.count()).group_by(WorkItem.status)).all()
+            query = select(WorkItem.status, func.count()).group_by(WorkItem.status)
+            if kinds:
+                query = query.where(col(WorkItem.kind).in_(kinds))
+            rows = session.exec(query).all()
         return {status: count for status, count in rows}

@@ -1,0 +1,104 @@
+"""The offline extractor: clause classifier plus field resolvers, no network and no key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.extraction.analysis import AnalysedRecord, AnalysedSentence, ExtractionContext, analyse
+from bot.extraction.cues import CUES
+from bot.extraction.fields import (
+    blocker_owner,
+    category_of,
+    decision_owner,
+    next_step_owner,
+    side_waiting,
+    summary_of,
+)
+from bot.extraction.model import ClauseModel
+from bot.extraction.similarity import overlap
+from bot.records import ExtractedItem, SourceRecord
+
+ITEM_KINDS = ("blocker", "next_step", "decision")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Probability above which a sentence (or, for resolution, a record) is reported."""
+
+    blocker: float = 0.35
+    next_step: float = 0.3
+    decision: float = 0.3
+    resolution: float = 0.35
+
+    def of(self, label: str) -> float:
+        return float(getattr(self, label))
+
+
+@dataclass
+class OfflineExtractor:
+    """Extract blockers, next steps, decisions and resolution lines from one source record."""
+
+    model: ClauseModel = field(default_factory=ClauseModel.load)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    def extract(self, record: SourceRecord, context: ExtractionContext) -> list[ExtractedItem]:
+        """Items of the record, in sentence order, then its resolution line if any."""
+        analysed = analyse(record, context)
+        items: list[ExtractedItem] = []
+        for sentence in analysed.sentences:
+            for kind in ITEM_KINDS:
+                if kind == "decision" and analysed.injection:
+                    continue
+                probability = self.model.probability(kind, sentence.features)
+                if probability >= self.thresholds.of(kind):
+                    items.append(_item(kind, probability, sentence, analysed))
+        items = _without_twins(items)
+        resolution = self._resolution(analysed)
+        return items + ([resolution] if resolution else [])
+
+    def _resolution(self, analysed: AnalysedRecord) -> ExtractedItem | None:
+        if analysed.injection or not analysed.sentences:
+            return None
+        features = sorted({f for s in analysed.sentences if not s.sentence.forwarded for f in s.features})
+        probability = self.model.probability("resolution", features)
+        if probability < self.thresholds.resolution:
+            return None
+        record = analysed.record
+        span = next(
+            (s.sentence.text for s in analysed.sentences if CUES["done"].search(s.sentence.text.lower())),
+            analysed.sentences[0].sentence.text,
+        )
+        target = record.thread if record.thread and record.thread != record.id else None
+        return ExtractedItem(record.id, "resolution", None, resolves=target, confidence=probability, span=span)
+
+
+def _item(kind: str, probability: float, sentence: AnalysedSentence, analysed: AnalysedRecord) -> ExtractedItem:
+    text = sentence.sentence.text
+    category = category_of(text) if kind == "blocker" else None
+    if kind == "next_step":
+        owner = next_step_owner(sentence, analysed)
+    elif kind == "blocker":
+        owner = blocker_owner(sentence, analysed)
+    else:
+        owner = decision_owner(sentence, analysed)
+    return ExtractedItem(
+        source_id=analysed.record.id,
+        kind=kind,
+        summary=summary_of(text),
+        owner=owner,
+        waiting_on=side_waiting(kind, owner, sentence, analysed, category),
+        due=sentence.due.due if sentence.due and kind == "next_step" else None,
+        category=category,
+        confidence=probability,
+        span=text,
+    )
+
+
+def _without_twins(items: list[ExtractedItem]) -> list[ExtractedItem]:
+    """Drop an item that repeats an earlier, more confident one of the same kind in the same record."""
+    kept: list[ExtractedItem] = []
+    for item in sorted(items, key=lambda i: -i.confidence):
+        if not any(k.kind == item.kind and overlap(k.span, item.span) > 0.6 for k in kept):
+            kept.append(item)
+    order = {id(item): n for n, item in enumerate(items)}
+    return sorted(kept, key=lambda i: order[id(i)])

@@ -1,0 +1,134 @@
+"""The fields of an extracted item: owner, ball in court, blocker category and summary."""
+
+from __future__ import annotations
+
+import re
+
+from bot.extraction.analysis import AnalysedRecord, AnalysedSentence
+from bot.extraction.cues import CUES
+
+_ADDRESS = re.compile(r"^(?:hi |hello |dear |hey |thanks |ok |okay )?@?([A-Z][\w'\-]+(?: [A-Z][\w'\-]+)?)\s*(?:,|—|-|:|\s(?=could|can|would|please|will))")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'll|i'm|i've|i'd|me|my|let me)\b")
+_WE = re.compile(r"\b(?:we|we'll|we're|our|us)\b")
+_SUBJECT_VERB = r"\s+(?:will|is going to|runs?|sends?|does|takes?|handles?|owns?|can|to)\b"
+_DECIDER_VERB = r"(?:'s)?\s+(?:has\s+|have\s+)?(?:approved|agreed|decided|signed|confirmed|chose|picked|accepted|ok'?d|okayed|said yes)"
+_THIRD_PARTY_VOICE = re.compile(r"\b(?:says?|said|support|ticket|case|vendor|partner|consultants?|their (?:team|side))\b", re.I)
+
+_CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("scope_change", re.compile(r"\bchange request\b|\bcr-?\d|\bscope\b|\bwhich option\b|\boption [a-d]\b", re.I)),
+    ("other", re.compile(r"\bpurchase order\b|\bpo\b|\bbuy\b|\badd-on\b|\bbudget\b|\binvoice\b|\blicen[cs]e", re.I)),
+    ("stakeholder_signoff", re.compile(
+        r"\bcfo\b|\bcoo\b|\bceo\b|\bdpo\b|\bprivacy\b|\bpia\b|\bdpia\b|works (?:council|agreement)|\bsteering\b|"
+        r"\bboard of\b|\bexec(?:utive)?\b|\blegal\b|\bsign-?off\b|\bsign(?:ed)? off\b|\bdiscount", re.I)),
+    ("it_approval", re.compile(
+        r"\bcab\b|change (?:advisory )?board|\bsecurity\b|\bciso\b|\bsso\b|\bscim\b|\bsaml\b|\bokta\b|\bentra\b|"
+        r"\bsoc ?2\b|\bchg-|\bit approval\b|\bapp registration\b|\bdirectory\b|\bfirewall\b|\bchange (?:window|policy)\b", re.I)),
+    ("technical", re.compile(
+        r"\bbug\b|\berror\b|\bdefect\b|\bfail|\bmissing\b|\bwrong\b|\binstead of\b|\bno \w+ number\b|\bdon't (?:sync|come)|"
+        r"\bvalidation\b|\bfield-level\b|\bdedupe\b|\bdeactivated\b|\bshow\b|\bvat\b|\btax\b|\bcurrency\b|\bsync\b", re.I)),
+    ("third_party", re.compile(
+        r"\bexport\b|\bre-export\b|\brefresh\b|\bsupport\b|\bwhitelist|\bauthoris|\bauthoriz|\bconsult|\bpartner\b|"
+        r"\bextract\b|\bpartner\b|\bmsp\b|\bvendor\b|\btransport\b", re.I)),
+)
+
+
+def _first_person(text: str) -> bool:
+    return bool(_FIRST_PERSON.search(text.lower().replace("’", "'")))
+
+
+def _addressee(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
+    match = _ADDRESS.match(item.sentence.text)
+    if not match:
+        return None
+    name = analysed.people.resolve(match.group(1))
+    return name if name and name != item.sentence.speaker else None
+
+
+def _greeted(analysed: AnalysedRecord) -> str | None:
+    """The single person an email or message opens on ("Hi Renee," / "Evelyn, ...")."""
+    for item in analysed.sentences[:1]:
+        names = [n for _, n in item.persons if n != item.sentence.speaker]
+        if len(names) == 1 and len(item.sentence.text) < 40:
+            return names[0]
+    return None
+
+
+def _subject_person(item: AnalysedSentence, verbs: str) -> str | None:
+    for position, name in item.persons:
+        if name == item.sentence.speaker:
+            continue
+        tail = item.sentence.text[position:]
+        first = name.split()[0]
+        if re.match(rf"@?(?:{re.escape(name)}|{re.escape(first)}){verbs}", tail):
+            return name
+    return None
+
+
+def next_step_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
+    """Addressee of a request, else the named doer, else the speaker for their own side's work."""
+    text = item.sentence.text
+    lowered = text.lower().replace("’", "'")
+    speaker = item.sentence.speaker
+    addressee = _addressee(item, analysed)
+    if addressee:
+        return addressee
+    is_request = bool(CUES["request"].search(lowered))
+    mentioned = [n for _, n in item.persons if n != speaker]
+    if is_request and "@" in text and mentioned:
+        return mentioned[0]
+    named = _subject_person(item, _SUBJECT_VERB)
+    if named:
+        return named
+    if _first_person(text) and not is_request:
+        return speaker
+    if is_request:
+        return _greeted(analysed) or (mentioned[0] if mentioned else None)
+    if _THIRD_PARTY_VOICE.search(text) and not _WE.search(lowered):
+        return None
+    return speaker
+
+
+def blocker_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
+    """Who can unblock: a person named in the sentence other than the speaker, else None."""
+    others = [n for _, n in item.persons if n != item.sentence.speaker]
+    return others[-1] if others else None
+
+
+def decision_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
+    """The approver named with a decision verb, else whoever said it."""
+    return _subject_person(item, _DECIDER_VERB) or item.sentence.speaker
+
+
+def side_waiting(kind: str, owner: str | None, item: AnalysedSentence, analysed: AnalysedRecord,
+                 category: str | None) -> str | None:
+    """Ball in court: the owner's side, else inferred from the category and the voice."""
+    if kind == "decision":
+        return None
+    side = analysed.people.side_of(owner)
+    if side:
+        return side
+    speaker_side = analysed.people.side_of(item.sentence.speaker) or analysed.record.side
+    if category == "third_party" or _THIRD_PARTY_VOICE.search(item.sentence.text):
+        return "third_party"
+    if kind == "blocker" and category == "technical" and speaker_side == "vendor" and re.search(
+        r"\bour\b", item.sentence.text, re.I
+    ):
+        return "vendor"
+    return "vendor" if speaker_side == "customer" else "customer"
+
+
+def category_of(text: str) -> str:
+    """The blocker category from what is awaited (first matching rule), else "other"."""
+    for category, pattern in _CATEGORY_RULES:
+        if pattern.search(text):
+            return category
+    return "other"
+
+
+def summary_of(text: str) -> str:
+    """The sentence as a summary: leading greeting, mention and filler removed, emoji codes dropped."""
+    summary = re.sub(r":[a-z0-9_+\-]+:", "", text)
+    summary = re.sub(r"^(?:(?:hi|hello|dear|thanks|ok|okay|so|and|also|great)\b[ ,!—-]*)+", "", summary, flags=re.I)
+    summary = re.sub(r"^@[A-Z][\w'\-]+(?: [A-Z][\w'\-]+)?[ ,:—-]*", "", summary)
+    summary = summary.strip(" —-:,")
+    return (summary[:1].upper() + summary[1:])[:240] if summary else text[:240]

@@ -1,0 +1,83 @@
+"""The account's known people: resolve mentions, first names and sides."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.records import SourceRecord
+
+_SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]+))?>")
+_NAMED_MENTION = re.compile(r"@([A-Z][\w'\-]+(?: [A-Z][\w'\-]+)?)")
+_TURN_SPEAKER = re.compile(r"^\s*\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*([A-Z][\w.'\- ]{1,60}?):", re.MULTILINE)
+_FROM_HEADER = re.compile(r"^From:\s*\"?([A-Z][^<\n\"]+?)\"?\s*<", re.MULTILINE)
+_CAPITALISED = re.compile(r"\b[A-Z][a-z][\w'\-]*(?:\s+[A-Z][a-z][\w'\-]*)?")
+
+
+@dataclass
+class People:
+    """Full names with their side (None when unknown), and a first-name index."""
+
+    sides: dict[str, str | None] = field(default_factory=dict)
+
+    def add(self, name: str, side: str | None) -> None:
+        """Remember a person; a known side is never overwritten by an unknown one."""
+        name = name.strip()
+        if len(name.split()) < 2 or len(name) > 40:
+            return
+        if side or name not in self.sides:
+            self.sides[name] = side or self.sides.get(name)
+
+    def side_of(self, name: str | None) -> str | None:
+        return self.sides.get(name) if name else None
+
+    def resolve(self, word: str) -> str | None:
+        """A full name for a full name or an unambiguous first name ("Kelly" -> "Kelly Nguyen")."""
+        word = re.sub(r"['’]s$", "", word.strip().strip(".,:;!?"))
+        if word in self.sides:
+            return word
+        matches = [name for name in self.sides if name.split()[0] == word.split()[0]]
+        if len(matches) == 1 and (len(word.split()) == 1 or matches[0].startswith(word)):
+            return matches[0]
+        return None
+
+    def named_in(self, text: str) -> list[tuple[int, str]]:
+        """(position, full name) of every known person named in text, in order."""
+        found: dict[str, int] = {}
+        for match in _CAPITALISED.finditer(text):
+            name = self.resolve(match.group(0)) or self.resolve(match.group(0).split()[0])
+            if name and name not in found:
+                found[name] = match.start()
+        return sorted((pos, name) for name, pos in found.items())
+
+
+def replace_slack_mentions(text: str, slack_users: Mapping[str, str]) -> str:
+    """`<@U123>` becomes `@Display Name` when the user is known."""
+
+    def name_of(match: re.Match[str]) -> str:
+        label = slack_users.get(match.group(1)) or match.group(2)
+        return f"@{label}" if label else match.group(0)
+
+    return _SLACK_MENTION.sub(name_of, text)
+
+
+def _people_named_in(record: SourceRecord) -> Iterable[str]:
+    yield from _NAMED_MENTION.findall(record.text)
+    yield from _TURN_SPEAKER.findall(record.text) if record.kind == "transcript" else ()
+    yield from _FROM_HEADER.findall(record.text) if record.kind == "email" else ()
+
+
+def build_people(
+    known: Mapping[str, str], earlier: Sequence[SourceRecord], current: SourceRecord
+) -> People:
+    """Known people, then authors of earlier records and people they mention or quote."""
+    people = People()
+    for record in [*earlier, current]:
+        people.add(record.author, record.side)
+    for record in [*earlier, current]:
+        for name in _people_named_in(record):
+            people.add(name, None)
+    for name, side in known.items():
+        people.add(name, side)
+    return people

@@ -1,0 +1,165 @@
+"""Items that move: apply one source's extracted items to the account's items in the store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlmodel import Session, col, select
+
+from bot.extraction import ExtractionContext
+from bot.extraction.merge import AddEvidence, Create, OpenItem, Resolve, Supersede, plan_merge, subject_of
+from bot.records import ExtractedItem, SourceRecord
+from bot.store.models import Item, ItemEvent, ItemEvidence, Source
+
+CONTEXT_RECORDS = 60
+CLOSED_ON_RESOLVE = {"blocker": "resolved", "next_step": "done"}
+
+
+class Extractor(Protocol):
+    """Anything that turns one record into extracted items."""
+
+    def extract(self, record: SourceRecord, context: ExtractionContext) -> list[ExtractedItem]:
+        """Items of the record."""
+        ...
+
+
+def record_of(source: Source) -> SourceRecord:
+    """A stored source as a record, for the extractor's context."""
+    return SourceRecord(
+        id=source.external_id, kind=source.kind, ts=source.ts, author=source.author, text=source.text,
+        author_email=source.author_email, side=source.side, channel=source.channel_id,
+        thread=source.thread_external_id, subject=source.subject, visibility=source.visibility, tz=source.tz,
+        permalink=source.permalink, forwarded_by=source.forwarded_by,
+    )
+
+
+def _log(session: Session, item: Item, *, actor: str, change: str, **detail: object) -> None:
+    session.add(ItemEvent(item_id=item.id or 0, at=item.last_activity, actor=actor, change=change,
+                          detail=json.dumps(detail, default=str)))
+
+
+class ItemStore:
+    """Extracts a stored source and merges its items; implements `bot.ingest.ItemSync`."""
+
+    def __init__(self, extractor: Extractor) -> None:
+        self.extractor = extractor
+
+    def _context(self, session: Session, source: Source) -> ExtractionContext:
+        earlier = session.exec(
+            select(Source)
+            .where(Source.account_id == source.account_id, Source.ts <= source.ts, Source.id != source.id,
+                   ~col(Source.deleted))
+            .order_by(col(Source.ts).desc())
+            .limit(CONTEXT_RECORDS)
+        ).all()
+        people = {s.author: s.side for s in earlier}
+        people[source.author] = source.side
+        return ExtractionContext(earlier=[record_of(s) for s in reversed(earlier)], people=people)
+
+    def _open_items(self, session: Session, account_id: int) -> list[tuple[Item, OpenItem]]:
+        items = session.exec(
+            select(Item)
+            .where(Item.account_id == account_id, col(Item.status).in_(("open", "snoozed")))
+            .order_by(Item.first_seen, Item.id)
+        ).all()
+        opened: list[tuple[Item, OpenItem]] = []
+        for item in items:
+            rows = session.exec(
+                select(ItemEvidence, Source).join(Source, col(Source.id) == ItemEvidence.source_id)
+                .where(ItemEvidence.item_id == item.id)
+            ).all()
+            opened.append((item, OpenItem(
+                id=str(item.id), kind=item.kind, summary=item.summary, owner=item.owner,
+                waiting_on=item.waiting_on, due=item.due, category=item.category,
+                source_ids=tuple(s.external_id for _, s in rows),
+                evidence=tuple(e.span for e, _ in rows if e.span),
+                threads=tuple({s.thread_external_id or s.external_id for _, s in rows}),
+                subject=subject_of(" ".join((item.summary, *(e.span for e, _ in rows)))),
+            )))
+        return opened
+
+    def sync_source(self, session: Session, *, source: Source, record: SourceRecord) -> list[ExtractedItem]:
+        """Re-derive the items of one source: withdraw what it said before, extract, merge."""
+        self.withdraw_source(session, source=source, deleting=False)
+        extracted = self.extractor.extract(record, self._context(session, source))
+        opened = self._open_items(session, source.account_id)
+        by_id = {str(item.id): item for item, _ in opened}
+        plan = plan_merge([o for _, o in opened], extracted, thread=record.thread or record.id, text=record.text)
+        for action in plan:
+            if isinstance(action, Create):
+                self._create(session, source, action.extracted)
+            elif isinstance(action, AddEvidence):
+                self._restate(session, source, by_id[action.item_id], action.extracted)
+            elif isinstance(action, Resolve):
+                self._resolve(session, source, by_id[action.item_id], action.extracted)
+            elif isinstance(action, Supersede):
+                new = self._create(session, source, action.extracted)
+                old = by_id[action.old_item_id]
+                old.status, old.superseded_by_id, old.last_activity = "superseded", new.id, source.ts
+                session.add(old)
+                _log(session, old, actor=source.external_id, change="superseded", by=new.id)
+        return extracted
+
+    def _evidence(self, session: Session, item: Item, source: Source, role: str, span: str) -> None:
+        exists = session.exec(select(ItemEvidence).where(
+            ItemEvidence.item_id == item.id, ItemEvidence.source_id == source.id, ItemEvidence.role == role)).first()
+        if exists is None:
+            session.add(ItemEvidence(item_id=item.id or 0, source_id=source.id or 0, role=role, span=span))
+        if role != "resolved" and source.visibility == "internal":
+            item.visibility = "internal"
+
+    def _create(self, session: Session, source: Source, extracted: ExtractedItem) -> Item:
+        item = Item(
+            account_id=source.account_id, kind=extracted.kind, summary=extracted.summary or extracted.span,
+            owner=extracted.owner, waiting_on=extracted.waiting_on, due=extracted.due,
+            waiting_since=source.ts if extracted.waiting_on else None, category=extracted.category,
+            visibility=source.visibility, confidence=extracted.confidence,
+            first_seen=source.ts, last_activity=source.ts,
+        )
+        session.add(item)
+        session.flush()
+        self._evidence(session, item, source, "raised", extracted.span)
+        _log(session, item, actor=source.external_id, change="created")
+        return item
+
+    def _restate(self, session: Session, source: Source, item: Item, extracted: ExtractedItem) -> None:
+        self._evidence(session, item, source, "restated", extracted.span)
+        if extracted.owner:
+            item.owner = extracted.owner
+        if extracted.due:
+            item.due = extracted.due
+        if extracted.waiting_on and extracted.waiting_on != item.waiting_on:
+            item.waiting_on, item.waiting_since = extracted.waiting_on, source.ts
+        item.last_activity = max(item.last_activity, source.ts)
+        session.add(item)
+        _log(session, item, actor=source.external_id, change="restated")
+
+    def _resolve(self, session: Session, source: Source, item: Item, extracted: ExtractedItem) -> None:
+        self._evidence(session, item, source, "resolved", extracted.span)
+        item.status = CLOSED_ON_RESOLVE.get(item.kind, "resolved")
+        item.last_activity = max(item.last_activity, source.ts)
+        session.add(item)
+        _log(session, item, actor=source.external_id, change=item.status)
+
+    def withdraw_source(self, session: Session, *, source: Source, deleting: bool = True) -> None:
+        """Take a source out of every item's evidence; items left with none are withdrawn."""
+        rows: Sequence[ItemEvidence] = session.exec(
+            select(ItemEvidence).where(ItemEvidence.source_id == source.id)).all()
+        for evidence in rows:
+            item = session.get(Item, evidence.item_id)
+            session.delete(evidence)
+            session.flush()
+            if item is None:
+                continue
+            if evidence.role == "resolved" and item.status in ("resolved", "done"):
+                item.status = "open"
+                _log(session, item, actor=source.external_id, change="reopened")
+            remaining = session.exec(select(ItemEvidence).where(
+                ItemEvidence.item_id == item.id, col(ItemEvidence.role).in_(("raised", "restated")))).first()
+            if remaining is None and item.status != "withdrawn":
+                item.status = "withdrawn"
+                _log(session, item, actor=source.external_id, change="withdrawn",
+                     reason="deleted" if deleting else "edited")
+            session.add(item)

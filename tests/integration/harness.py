@@ -1,0 +1,109 @@
+"""The real app in HTTP mode on a free port, talking to the Slack double; helpers to drive and wait."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import select
+
+from bot.app import Runtime, create_app, http_application
+from bot.container import Container
+from bot.settings import Settings
+from bot.store.db import session_scope
+from tests.slack_double import SlackDouble, SlackSender, slash_command
+from tests.slack_double.events import event_callback
+
+SIGNING_SECRET = "test-signing-secret"
+IM = "U0IMANNA01"
+TEAMMATE = "U0TEAMMATE"
+CUSTOMER = "U0CUSTBEN1"
+SHARED = "C0SHARED01"
+INTERNAL = "C0INTERNAL"
+
+
+@dataclass
+class Tandem:
+    """A running app, the Slack double it talks to, and a sender of signed requests."""
+
+    slack: SlackDouble
+    sender: SlackSender
+    container: Container
+    runtime: Runtime
+    app_url: str
+
+    async def command(self, text: str, *, user: str = IM, channel: str = SHARED, **options: Any):
+        """Send `/tandem <text>` with a response URL on the double."""
+        fields = slash_command(text, user_id=user, channel_id=channel, response_url=self.slack.new_response_url())
+        return await self.sender.send_command(fields, **options)
+
+    async def event(self, event: dict[str, Any], **options: Any):
+        """Send one Events API delivery (a new user message also lands in the double's history)."""
+        if event.get("type") == "message" and not event.get("subtype") and event.get("channel"):
+            fields = {k: event[k] for k in ("thread_ts",) if k in event}
+            self.slack.add_message(event["channel"], ts=event["ts"], user=event.get("user"), text=event["text"], **fields)
+        envelope = event_callback(event, is_ext_shared_channel=event.get("channel") == SHARED)
+        return await self.sender.send_event(envelope, **options), envelope
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the worker has run every queued item that is due."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            counts = await asyncio.to_thread(self.container.queue.counts, tuple(self.runtime.worker.handlers))
+            if not counts.get("queued") and not counts.get("running"):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"queue did not settle: {counts}")
+            self.runtime.worker.wake()
+            await asyncio.sleep(0.05)
+
+    async def responses(self, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Wait for `count` response_url posts and return their bodies."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.slack.response_posts) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"only {len(self.slack.response_posts)} response_url posts")
+            await asyncio.sleep(0.02)
+        return [post.body for post in self.slack.response_posts]
+
+    def rows(self, model: type) -> list[Any]:
+        """Every row of a table."""
+        with session_scope(self.container.engine) as session:
+            return list(session.exec(select(model)).all())
+
+
+def seed_workspace(slack: SlackDouble) -> None:
+    """An IM, a teammate, a customer user, a shared and an internal channel."""
+    slack.add_user(IM, "anna", "Anna Example", tz="Europe/Berlin", email="anna@vendor.example")
+    slack.add_user(TEAMMATE, "tim", "Tim Example", tz="America/Chicago")
+    slack.add_user(CUSTOMER, "ben", "Ben Customer", tz="America/New_York", is_external=True,
+                   email="ben@customer.example")
+    slack.add_channel(SHARED, "ext-acme", is_ext_shared=True, members=[IM, CUSTOMER])
+    slack.add_channel(INTERNAL, "int-acme", members=[IM, TEAMMATE])
+
+
+@asynccontextmanager
+async def running_tandem(settings: Settings) -> AsyncIterator[Tandem]:
+    """Start the double, then the app in HTTP mode against it; stop both after."""
+    async with SlackDouble() as slack:
+        seed_workspace(slack)
+        wired = settings.model_copy(update={"slack_api_url": slack.api_url, "tandem_worker_poll_seconds": 0.05})
+        container = Container(wired)
+        container.migrate()
+        runtime = create_app(container)
+        runner = web.AppRunner(http_application(runtime), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        app_url = f"http://127.0.0.1:{port}/slack/events"
+        async with SlackSender(app_url, SIGNING_SECRET) as sender:
+            try:
+                yield Tandem(slack, sender, container, runtime, app_url)
+            finally:
+                await runner.cleanup()
+                container.close()

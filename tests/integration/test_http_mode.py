@@ -1,0 +1,135 @@
+"""The app in HTTP mode, driven by signed requests as Slack sends them; assertions on store and Web API calls."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from bot.store.models import Account, ChannelLink, ProcessedEvent, Source
+from tests.integration.harness import CUSTOMER, IM, INTERNAL, SHARED, Tandem
+from tests.slack_double.events import message, message_changed, message_deleted, thread_reply
+
+
+async def _link(tandem: Tandem, channel: str = SHARED, account: str = "acme") -> None:
+    reply = await tandem.command(f"link {account}", channel=channel)
+    assert reply.status == 200
+    await tandem.responses(1)
+    tandem.slack.response_posts.clear()
+
+
+async def test_healthz(tandem: Tandem) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(tandem.app_url.replace("/slack/events", "/healthz")) as reply:
+            assert reply.status == 200 and (await reply.json()) == {"ok": True}
+
+
+async def test_link_binds_channel_records_external_and_answers_in_channel(tandem: Tandem) -> None:
+    reply = await tandem.command("link Acme")
+    assert reply.status == 200
+    [answer] = await tandem.responses(1)
+    assert answer["response_type"] == "ephemeral" and "Linked" in answer["blocks"][0]["text"]["text"]
+    [link] = tandem.rows(ChannelLink)
+    [account] = tandem.rows(Account)
+    assert (link.channel_id, link.is_external, link.account_id) == (SHARED, True, account.id)
+    assert (account.key, account.owner_user_id) == ("acme", IM)
+    [post] = tandem.slack.calls_to("chat.postMessage")
+    assert post.params["channel"] == SHARED and "linked to *Acme*" in post.params["text"]
+    assert tandem.slack.calls_to("conversations.info")[0].params["channel"] == SHARED
+
+
+async def test_internal_channel_link_is_not_external(tandem: Tandem) -> None:
+    await _link(tandem, channel=INTERNAL)
+    [link] = tandem.rows(ChannelLink)
+    assert link.is_external is False
+
+
+async def test_external_user_cannot_link(tandem: Tandem) -> None:
+    await tandem.command("link acme", user=CUSTOMER)
+    [answer] = await tandem.responses(1)
+    assert "Only members of our team" in answer["blocks"][0]["text"]["text"]
+    assert tandem.rows(ChannelLink) == [] and tandem.rows(Account) == []
+    assert tandem.slack.calls_to("chat.postMessage") == []
+
+
+async def test_unknown_subcommand_answers_usage_in_the_ack(tandem: Tandem) -> None:
+    reply = await tandem.command("frobnicate")
+    body = reply.json()
+    assert body["response_type"] == "ephemeral"
+    assert "I don't know `frobnicate`" in body["blocks"][0]["text"]["text"]
+    assert "/tandem link <account>" in body["blocks"][0]["text"]["text"]
+    assert tandem.slack.calls_to("chat.postMessage") == []
+
+
+async def test_help_lists_every_subcommand(tandem: Tandem) -> None:
+    body = (await tandem.command("help")).json()
+    for subcommand in ("link", "accounts", "status", "help"):
+        assert f"/tandem {subcommand}" in body["text"]
+
+
+async def test_messages_thread_reply_edit_delete(tandem: Tandem) -> None:
+    await _link(tandem)
+    root = message(SHARED, CUSTOMER, "We are blocked until our IT approves the SSO app.", ts="1767225600.000100")
+    reply = thread_reply(SHARED, IM, "I'll send the SSO setup pack by Friday.", thread_ts=root["ts"],
+                         ts="1767225660.000200")
+    for event in (root, reply):
+        response, _ = await tandem.event(event)
+        assert response.status == 200
+    await tandem.settle()
+    sources = {s.external_id: s for s in tandem.rows(Source)}
+    assert set(sources) == {f"{SHARED}:1767225600.000100", f"{SHARED}:1767225660.000200"}
+    root_source = sources[f"{SHARED}:1767225600.000100"]
+    reply_source = sources[f"{SHARED}:1767225660.000200"]
+    assert (root_source.side, root_source.visibility, root_source.author) == ("customer", "external", "Ben Customer")
+    assert root_source.permalink and root_source.permalink.endswith("/p1767225600000100")
+    assert reply_source.thread_external_id == root_source.external_id and reply_source.side == "vendor"
+
+    edited = dict(root, text="We are blocked until our IT approves the SSO app (ticket raised).")
+    await tandem.event(message_changed(SHARED, edited, root))
+    await tandem.event(message_deleted(SHARED, reply))
+    await tandem.settle()
+    sources = {s.external_id: s for s in tandem.rows(Source)}
+    assert sources[root_source.external_id].text.endswith("(ticket raised).")
+    assert sources[reply_source.external_id].deleted is True
+
+
+async def test_redelivered_event_changes_nothing(tandem: Tandem) -> None:
+    await _link(tandem)
+    event = message(SHARED, CUSTOMER, "Could you send the import template by Friday?")
+    first, envelope = await tandem.event(event)
+    again = await tandem.sender.send_event(envelope, retry_num=1, retry_reason="http_timeout")
+    assert (first.status, again.status) == (200, 200)
+    await tandem.settle()
+    assert len(tandem.rows(Source)) == 1
+    assert [e.event_id for e in tandem.rows(ProcessedEvent)] == [envelope["event_id"]]
+
+
+async def test_messages_in_unlinked_channels_and_from_the_bot_are_ignored(tandem: Tandem) -> None:
+    await tandem.event(message(INTERNAL, IM, "Not linked yet, we will decide tomorrow."))
+    await _link(tandem)
+    await tandem.event(message(SHARED, "U0TANDEMBOT", "Tandem here", bot_id="B0TANDEMBOT"))
+    await tandem.settle()
+    assert tandem.rows(Source) == []
+
+
+async def test_bad_signature_and_stale_timestamp_are_401(tandem: Tandem) -> None:
+    await _link(tandem)
+    bad = await tandem.event(message(SHARED, CUSTOMER, "hello"), bad_signature=True)
+    stale = await tandem.event(message(SHARED, CUSTOMER, "hello again"), stale=True)
+    assert (bad[0].status, stale[0].status) == (401, 401)
+    await tandem.settle()
+    assert tandem.rows(Source) == [] and tandem.rows(ProcessedEvent) == []
+
+
+async def test_status_and_accounts(tandem: Tandem) -> None:
+    await _link(tandem)
+    await tandem.event(message(SHARED, CUSTOMER, "We can't start the import until Finance approves the budget."))
+    await tandem.settle()
+    await tandem.command("status")
+    [status] = await tandem.responses(1)
+    text = " ".join(b.get("text", {}).get("text", "") for b in status["blocks"] if b["type"] == "section")
+    assert "*Acme* (`acme`)" in text
+    await tandem.command("accounts")
+    [_, accounts] = await tandem.responses(2)
+    assert "`acme`" in accounts["blocks"][1]["text"]["text"]
+    await tandem.command("accounts", user=CUSTOMER)
+    [*_, refused] = await tandem.responses(3)
+    assert "for our team only" in refused["blocks"][0]["text"]["text"]
