@@ -100,12 +100,32 @@ def http_application(runtime: Runtime) -> web.Application:
     return application
 
 
+class SocketModeRunner:
+    """Socket Mode (the handler follows apps.connections.open) with the worker beside it."""
+
+    def __init__(self, runtime: Runtime, app_token: str) -> None:
+        self.runtime = runtime
+        self.handler = AsyncSocketModeHandler(runtime.app, app_token, web_client=runtime.app.client)
+        self._worker: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect and start the worker."""
+        await self.handler.connect_async()
+        self._worker = asyncio.create_task(self.runtime.worker.run_forever())
+
+    async def stop(self) -> None:
+        """Stop the worker after its current item, then disconnect."""
+        self.runtime.worker.stop()
+        if self._worker is not None:
+            await self._worker
+        await self.handler.close_async()
+
+
 async def serve_socket_mode(runtime: Runtime, app_token: str) -> None:
-    """Run Socket Mode (the handler follows apps.connections.open) with the worker beside it."""
-    handler = AsyncSocketModeHandler(runtime.app, app_token, web_client=runtime.app.client)
-    worker = asyncio.create_task(runtime.worker.run_forever())
+    """Run Socket Mode until cancelled."""
+    runner = SocketModeRunner(runtime, app_token)
+    await runner.start()
     try:
-        await handler.start_async()
+        await asyncio.Event().wait()
     finally:
-        runtime.worker.stop()
-        await worker
+        await runner.stop()

@@ -10,8 +10,15 @@ from bot.settings import Settings
 from tests.integration.harness import Tandem, running_tandem
 
 
+@pytest.fixture(params=["http", "socket"])
+async def tandem(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Tandem]:
+    """The app on a fresh database with the seeded Slack double, in HTTP mode and in Socket Mode."""
+    async with running_tandem(settings, request.param) as running:
+        yield running
+
+
 @pytest.fixture
-async def tandem(settings: Settings) -> AsyncIterator[Tandem]:
-    """The app in HTTP mode on a fresh database, with the seeded Slack double."""
-    async with running_tandem(settings) as running:
+async def http_tandem(settings: Settings) -> AsyncIterator[Tandem]:
+    """The app in HTTP mode only (for what only HTTP has: signatures, /healthz)."""
+    async with running_tandem(settings, "http") as running:
         yield running

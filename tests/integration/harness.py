@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import select
 
-from bot.app import Runtime, create_app, http_application
+from bot.app import Runtime, SocketModeRunner, create_app, http_application
 from bot.container import Container
 from bot.settings import Settings
 from bot.store.db import session_scope
@@ -26,19 +26,38 @@ SHARED = "C0SHARED01"
 INTERNAL = "C0INTERNAL"
 
 
+@dataclass(frozen=True)
+class SocketReply:
+    """What the app acked over Socket Mode, shaped like an HTTP reply."""
+
+    payload: dict[str, Any] | None
+    status: int = 200
+
+    def json(self) -> dict[str, Any]:
+        """The ack's payload."""
+        return self.payload or {}
+
+
 @dataclass
 class Tandem:
-    """A running app, the Slack double it talks to, and a sender of signed requests."""
+    """A running app, the Slack double it talks to, and a way to send what Slack sends (HTTP or Socket Mode)."""
 
     slack: SlackDouble
     sender: SlackSender
     container: Container
     runtime: Runtime
     app_url: str
+    mode: str = "http"
+
+    async def _socket(self, envelope_type: str, payload: dict[str, Any], **options: Any) -> SocketReply:
+        envelope_id = await self.slack.socket_send(envelope_type, payload, **options)
+        return SocketReply(await self.slack.wait_for_ack(envelope_id))
 
     async def command(self, text: str, *, user: str = IM, channel: str = SHARED, **options: Any):
         """Send `/tandem <text>` with a response URL on the double."""
         fields = slash_command(text, user_id=user, channel_id=channel, response_url=self.slack.new_response_url())
+        if self.mode == "socket":
+            return await self._socket("slash_commands", dict(fields))
         return await self.sender.send_command(fields, **options)
 
     async def event(self, event: dict[str, Any], **options: Any):
@@ -47,7 +66,17 @@ class Tandem:
             fields = {k: event[k] for k in ("thread_ts",) if k in event}
             self.slack.add_message(event["channel"], ts=event["ts"], user=event.get("user"), text=event["text"], **fields)
         envelope = event_callback(event, is_ext_shared_channel=event.get("channel") == SHARED)
+        if self.mode == "socket":
+            retry = {"retry_attempt": options["retry_num"], "retry_reason": options.get("retry_reason")} \
+                if "retry_num" in options else {}
+            return await self._socket("events_api", envelope, **retry), envelope
         return await self.sender.send_event(envelope, **options), envelope
+
+    async def redeliver(self, envelope: dict[str, Any]):
+        """Send the same envelope again, as Slack's retry does."""
+        if self.mode == "socket":
+            return await self._socket("events_api", envelope, retry_attempt=1, retry_reason="timeout")
+        return await self.sender.send_event(envelope, retry_num=1, retry_reason="http_timeout")
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until the worker has run every queued item that is due."""
@@ -87,8 +116,8 @@ def seed_workspace(slack: SlackDouble) -> None:
 
 
 @asynccontextmanager
-async def running_tandem(settings: Settings) -> AsyncIterator[Tandem]:
-    """Start the double, then the app in HTTP mode against it; stop both after."""
+async def running_tandem(settings: Settings, mode: str = "http") -> AsyncIterator[Tandem]:
+    """Start the double, then the app against it in HTTP or Socket Mode; stop both after."""
     async with SlackDouble() as slack:
         seed_workspace(slack)
         wired = settings.model_copy(update={"slack_api_url": slack.api_url, "tandem_worker_poll_seconds": 0.05})
@@ -99,11 +128,16 @@ async def running_tandem(settings: Settings) -> AsyncIterator[Tandem]:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        port = runner.addresses[0][1]
-        app_url = f"http://127.0.0.1:{port}/slack/events"
+        app_url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+        socket = SocketModeRunner(runtime, slack.app_token) if mode == "socket" else None
+        if socket is not None:
+            await socket.start()
+            await slack.wait_for_socket()
         async with SlackSender(app_url, SIGNING_SECRET) as sender:
             try:
-                yield Tandem(slack, sender, container, runtime, app_url)
+                yield Tandem(slack, sender, container, runtime, app_url, mode)
             finally:
+                if socket is not None:
+                    await socket.stop()
                 await runner.cleanup()
                 container.close()

@@ -1,4 +1,4 @@
-"""The app in HTTP mode, driven by signed requests as Slack sends them; assertions on store and Web API calls."""
+"""The app driven as Slack drives it (signed HTTP requests, or Socket Mode envelopes); assertions on store and Web API calls."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ async def _link(tandem: Tandem, channel: str = SHARED, account: str = "acme") ->
     tandem.slack.response_posts.clear()
 
 
-async def test_healthz(tandem: Tandem) -> None:
+async def test_healthz(http_tandem: Tandem) -> None:
+    tandem = http_tandem
     async with aiohttp.ClientSession() as session:
         async with session.get(tandem.app_url.replace("/slack/events", "/healthz")) as reply:
             assert reply.status == 200 and (await reply.json()) == {"ok": True}
@@ -95,7 +96,7 @@ async def test_redelivered_event_changes_nothing(tandem: Tandem) -> None:
     await _link(tandem)
     event = message(SHARED, CUSTOMER, "Could you send the import template by Friday?")
     first, envelope = await tandem.event(event)
-    again = await tandem.sender.send_event(envelope, retry_num=1, retry_reason="http_timeout")
+    again = await tandem.redeliver(envelope)
     assert (first.status, again.status) == (200, 200)
     await tandem.settle()
     assert len(tandem.rows(Source)) == 1
@@ -110,7 +111,8 @@ async def test_messages_in_unlinked_channels_and_from_the_bot_are_ignored(tandem
     assert tandem.rows(Source) == []
 
 
-async def test_bad_signature_and_stale_timestamp_are_401(tandem: Tandem) -> None:
+async def test_bad_signature_and_stale_timestamp_are_401(http_tandem: Tandem) -> None:
+    tandem = http_tandem
     await _link(tandem)
     bad = await tandem.event(message(SHARED, CUSTOMER, "hello"), bad_signature=True)
     stale = await tandem.event(message(SHARED, CUSTOMER, "hello again"), stale=True)
