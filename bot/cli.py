@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -102,6 +103,53 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_items(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem blockers|decisions ACCOUNT [words] [--all] [--json]`."""
+    from bot.item_queries import list_items
+    from bot.render import items_text
+    from bot.store import repos
+    from bot.store.db import session_scope
+
+    kind = "blocker" if args.command == "blockers" else "decision"
+    if args.all:
+        statuses = None
+    else:
+        statuses = ("open", "snoozed") if kind == "blocker" else ("open", "superseded")
+    container = _container(settings)
+    with session_scope(container.engine) as session:
+        account = repos.require_account(session, key=repos.normalise_account_key(args.account))
+        views = list_items(session, accounts=[account], kind=kind, statuses=statuses,
+                           words=getattr(args, "words", ()), newest_first=kind == "decision")
+    if args.json:
+        for view in views:
+            print(json.dumps(view.to_json()))
+    else:
+        print(items_text(views, kind=kind))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem extract [FILE|-]`: items of each record as JSON Lines, earlier records as context."""
+    from bot.extraction import ExtractionContext, OfflineExtractor
+
+    extractor = OfflineExtractor()
+    handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+    earlier: list = []
+    problems = 0
+    with handle:
+        for entry in read_records(handle):
+            if isinstance(entry, LineProblem):
+                problems += 1
+                print(f"{args.file}:{entry.line_number}: skipped: {entry.reason}", file=sys.stderr)
+                continue
+            same_account = [r for r in earlier if r.account == entry.account]
+            people = {r.author: r.side or "vendor" for r in same_account}
+            for item in extractor.extract(entry, ExtractionContext(earlier=same_account, people=people)):
+                print(json.dumps(item.to_json()))
+            earlier.append(entry)
+    return 1 if problems and not earlier else 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """`tandem serve [--http --port N]`."""
     from aiohttp import web
@@ -149,6 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
 
+    for name, text in (("blockers", "an account's open blockers"), ("decisions", "an account's decision log")):
+        items = sub.add_parser(name, help=text)
+        items.add_argument("account")
+        if name == "decisions":
+            items.add_argument("words", nargs="*", help="only decisions mentioning these words")
+        items.add_argument("--all", action="store_true", help="include closed items")
+        items.add_argument("--json", action="store_true", help="one JSON object per line")
+        items.set_defaults(func=cmd_items)
+
+    extract = sub.add_parser("extract", help="print the items of source records as JSON Lines")
+    extract.add_argument("file", nargs="?", default="-", help="a JSON Lines file, or - for standard input")
+    extract.set_defaults(func=cmd_extract)
+
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode, or --http)")
     serve.add_argument("--http", action="store_true", help="serve POST /slack/events and GET /healthz")
     serve.add_argument("--host", default="0.0.0.0")
@@ -176,6 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader (e.g. `head`) went away
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.item_queries import ItemView
 from bot.portfolio import AccountStatus, ItemLine
 
 
@@ -49,3 +50,24 @@ def accounts_text(statuses: Sequence[AccountStatus]) -> str:
             f"{len(status.open_blockers):>2} blockers  {len(status.open_next_steps):>2} next steps"
         )
     return "\n".join(rows)
+
+
+def items_text(views: Sequence[ItemView], *, kind: str) -> str:
+    """Blockers or decisions as a person reads them, each with its evidence ids."""
+    if not views:
+        return f"No {'open blockers' if kind == 'blocker' else 'decisions'}."
+    lines = []
+    for view in views:
+        head = f"[{view.status}] {view.summary}"
+        details = []
+        if view.owner:
+            details.append(("by " if kind == "decision" else "owner ") + view.owner)
+        if view.waiting_on:
+            details.append(f"waiting on {view.waiting_on}")
+        if view.due:
+            details.append(f"due {view.due:%a %d %b}")
+        if view.category:
+            details.append(view.category)
+        details.append(f"{view.first_seen:%Y-%m-%d}")
+        lines.append(f"- {head}\n    {' | '.join(details)} | evidence: {', '.join(e.source_id for e in view.supporting)}")
+    return "\n".join(lines)

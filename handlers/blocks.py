@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.item_queries import ItemView
 from bot.portfolio import AccountStatus, ItemLine
 
 SECTION_LIMIT = 3000
@@ -87,3 +88,47 @@ def accounts_blocks(statuses: Sequence[AccountStatus]) -> list[Block]:
             f"{len(status.open_blockers)} blockers, {len(status.open_next_steps)} next steps"
         )
     return capped([section("*Accounts*"), *[section(line) for line in lines]])
+
+
+def _source_link(view: ItemView) -> str:
+    link = view.first_permalink
+    sources = view.supporting
+    if link:
+        return f"<{link}|source>"
+    return f"source {escape(sources[0].source_id)}" if sources else "no source left"
+
+
+def item_line(view: ItemView) -> str:
+    """One blocker, next step or decision with its details and a link to where it came from."""
+    parts = [f"*{escape(view.summary)}*"]
+    if view.kind == "decision":
+        if view.owner:
+            parts.append(f"by {escape(view.owner)}")
+        parts.append(f"{view.first_seen:%d %b %Y}")
+        if view.status == "superseded":
+            parts.append("_superseded_")
+    else:
+        if view.owner:
+            parts.append(f"owner {escape(view.owner)}")
+        if view.waiting_on:
+            since = f" since {view.waiting_since:%d %b}" if view.waiting_since else ""
+            parts.append(f"waiting on {view.waiting_on}{since}")
+        if view.due:
+            parts.append(f"due {view.due:%a %d %b}")
+        if view.category:
+            parts.append(view.category.replace("_", " "))
+    return " · ".join(parts) + f" · {_source_link(view)}"
+
+
+def items_blocks(title: str, views: Sequence[ItemView], *, empty: str) -> list[Block]:
+    """A titled list of items grouped by account, each linked to its source."""
+    if not views:
+        return [section(empty)]
+    result: list[Block] = [section(f"*{escape(title)}*")]
+    current = None
+    for view in views:
+        if view.account != current:
+            current = view.account
+            result.append(context(f"*{escape(view.account_name)}* (`{view.account}`)"))
+        result.append(section(item_line(view)))
+    return capped(result)

@@ -6,14 +6,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncApp
+from sqlmodel import Session
 
 from bot.errors import UserFacingError
+from bot.item_queries import list_items
 from bot.portfolio import account_status
 from bot.store import repos
 from bot.store.db import session_scope
+from bot.store.models import Account, SlackUser
 from handlers import blocks
 from handlers.context import SlackServices
 
@@ -24,8 +27,22 @@ USAGE: dict[str, str] = {
     "link": "`/tandem link <account>` — bind this channel to an account (creates it when new)",
     "accounts": "`/tandem accounts` — the accounts you can see",
     "status": "`/tandem status [account]` — stage, go-live, open blockers and next steps, last activity",
+    "blockers": "`/tandem blockers [account]` — open blockers, whom they wait on, with their sources",
+    "decisions": "`/tandem decisions [account] [words]` — the decision log, newest first, searchable",
 }
 SETUP_COMMANDS = {"link"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The accounts a list command covers, whether only external content may show, and leftover words."""
+
+    accounts: list[Account]
+    external_only: bool
+    words: list[str]
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,8 @@ class TandemCommand:
             "link": self._link,
             "accounts": self._accounts,
             "status": self._status,
+            "blockers": self._blockers,
+            "decisions": self._decisions,
         }
 
     def immediate_answer(self, call: CommandCall) -> list[blocks.Block] | None:
@@ -120,49 +139,68 @@ class TandemCommand:
         )
         return blocks.message_blocks(f"Linked <#{call.channel_id}> to `{key}`.")
 
-    def _visible_statuses(self, call: CommandCall, *, external_only: bool) -> list[blocks.Block]:
+    def _scope(self, call: CommandCall, user: SlackUser, *, words_may_follow: bool = False) -> Scope:
+        """Which accounts a list command covers, and whether only external content may show.
+
+        An external user sees only the account of the shared channel they are in, external content only.
+        An internal user may name any account; otherwise the channel's account, else the accounts they own.
+        """
         with session_scope(self.services.engine) as session:
+            link = repos.get_link(session, channel_id=call.channel_id)
+            channel_account = session.get(Account, link.account_id) if link else None
+            if user.is_external:
+                if channel_account is None or not link or not link.is_external:
+                    raise UserFacingError("I can only answer that in your shared channel.")
+                return Scope([channel_account], True, call.args)
             if call.args:
-                accounts = [repos.require_account(session, key=repos.normalise_account_key(call.args[0]))]
-            else:
-                link = repos.get_link(session, channel_id=call.channel_id)
-                if link is not None:
-                    accounts = [a for a in repos.list_accounts(session) if a.id == link.account_id]
-                else:
-                    accounts = list(
-                        repos.accounts_visible_to(
-                            session, user_id=call.user_id, is_lead=self.services.is_lead(call.user_id)
-                        )
-                    )
-            statuses = [account_status(session, account=a, external_only=external_only) for a in accounts]
-        if call.name == "accounts":
-            return blocks.accounts_blocks(statuses)
-        if not statuses:
-            return blocks.message_blocks("You own no accounts yet. Try `/tandem status <account>`.")
-        return blocks.capped([block for status in statuses for block in blocks.status_blocks(status)])
+                named = repos.get_account(session, key=call.args[0].lower())
+                if named is not None:
+                    return Scope([named], False, call.args[1:])
+                if not words_may_follow:
+                    raise UserFacingError(f"I don't know an account called `{blocks.escape(call.args[0])}`. "
+                                          "Try `/tandem accounts`.")
+            if channel_account is not None:
+                return Scope([channel_account], False, call.args)
+            owned = repos.accounts_visible_to(session, user_id=call.user_id, is_lead=self.services.is_lead(call.user_id))
+            return Scope(list(owned), False, call.args)
+
+    def _read(self, fn: Callable[[Session], T]) -> T:
+        with session_scope(self.services.engine) as session:
+            return fn(session)
 
     async def _accounts(self, call: CommandCall) -> list[blocks.Block]:
         user = await self.services.people.get(call.user_id)
         if user.is_external:
             raise UserFacingError("Account lists are for our team only.")
-        return await asyncio.to_thread(self._visible_statuses, CommandCall("accounts", [], *_rest(call)), external_only=False)
+        accounts = await asyncio.to_thread(self._read, lambda s: list(
+            repos.accounts_visible_to(s, user_id=call.user_id, is_lead=self.services.is_lead(call.user_id))))
+        statuses = await asyncio.to_thread(self._read, lambda s: [account_status(s, account=a) for a in accounts])
+        return blocks.accounts_blocks(statuses)
 
     async def _status(self, call: CommandCall) -> list[blocks.Block]:
         user = await self.services.people.get(call.user_id)
-        if user.is_external:
-            return await asyncio.to_thread(self._external_status, call)
-        return await asyncio.to_thread(self._visible_statuses, call, external_only=False)
+        scope = await asyncio.to_thread(self._scope, call, user)
+        statuses = await asyncio.to_thread(self._read, lambda s: [
+            account_status(s, account=a, external_only=scope.external_only) for a in scope.accounts])
+        if not statuses:
+            return blocks.message_blocks("You own no accounts yet. Try `/tandem status <account>`.")
+        return blocks.capped([block for status in statuses for block in blocks.status_blocks(status)])
 
-    def _external_status(self, call: CommandCall) -> list[blocks.Block]:
-        with session_scope(self.services.engine) as session:
-            link = repos.get_link(session, channel_id=call.channel_id)
-            if link is None:
-                raise UserFacingError("Status is available in your shared channel.")
-        return self._visible_statuses(CommandCall("status", [], *_rest(call)), external_only=True)
+    async def _blockers(self, call: CommandCall) -> list[blocks.Block]:
+        user = await self.services.people.get(call.user_id)
+        scope = await asyncio.to_thread(self._scope, call, user)
+        views = await asyncio.to_thread(self._read, lambda s: list_items(
+            s, accounts=scope.accounts, kind="blocker", external_only=scope.external_only))
+        return blocks.items_blocks("Open blockers", views, empty="No open blockers. :tada:")
 
-
-def _rest(call: CommandCall) -> tuple[str, str, str | None]:
-    return call.user_id, call.channel_id, call.team_id
+    async def _decisions(self, call: CommandCall) -> list[blocks.Block]:
+        user = await self.services.people.get(call.user_id)
+        scope = await asyncio.to_thread(self._scope, call, user, words_may_follow=True)
+        views = await asyncio.to_thread(self._read, lambda s: list_items(
+            s, accounts=scope.accounts, kind="decision", statuses=("open", "superseded"), words=scope.words,
+            external_only=scope.external_only, newest_first=True))
+        title = "Decisions" + (f" about “{' '.join(scope.words)}”" if scope.words else "") + ", newest first"
+        return blocks.items_blocks(title, views, empty="No decisions found.")
 
 
 def register(app: AsyncApp, services: SlackServices) -> None:

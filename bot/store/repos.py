@@ -49,10 +49,16 @@ def get_or_create_account(session: Session, *, key: str, owner_user_id: str | No
     """The account with this key, created (named after the key) when new."""
     account = get_account(session, key=key)
     if account is None:
-        account = Account(key=key, name=key.replace("-", " ").title(), owner_user_id=owner_user_id)
-        session.add(account)
-        session.flush()
-    elif account.owner_user_id is None and owner_user_id:
+        try:
+            with session.begin_nested():
+                account = Account(key=key, name=key.replace("-", " ").title(), owner_user_id=owner_user_id)
+                session.add(account)
+                session.flush()
+            return account
+        except IntegrityError:  # created meanwhile by a concurrent request
+            account = get_account(session, key=key)
+            assert account is not None
+    if account.owner_user_id is None and owner_user_id:
         account.owner_user_id = owner_user_id
     return account
 
@@ -169,6 +175,11 @@ def get_cached_user(session: Session, *, user_id: str) -> SlackUser | None:
     return session.get(SlackUser, user_id)
 
 
-def cache_user(session: Session, *, user: SlackUser) -> SlackUser:
-    """Store or refresh a cached user."""
-    return session.merge(user)
+def cache_user(session: Session, *, user: SlackUser) -> None:
+    """Store or refresh a cached user; a concurrent insert of the same user is not an error."""
+    try:
+        with session.begin_nested():
+            session.merge(user)
+            session.flush()
+    except IntegrityError:
+        session.merge(user)

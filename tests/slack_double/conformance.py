@@ -22,18 +22,39 @@ import jsonschema
 CONTRACT_FILE = Path(__file__).resolve().parent / "contract" / "slack_contract.json"
 
 #: keys whose values come from the caller (Block Kit, message metadata payloads): not checked for shape
-FREE_KEYS = {"blocks", "attachments", "event_payload", "private_metadata", "values", "title_blocks", "description_blocks"}
+FREE_KEYS = {
+    "blocks",
+    "attachments",
+    "event_payload",
+    "private_metadata",
+    "values",
+    "title_blocks",
+    "description_blocks",
+}
 
 #: fields of successful replies the app relies on (dotted paths; ``[]`` = every item of a list)
 REQUIRED_PATHS: dict[str, tuple[str, ...]] = {
     "auth.test": ("ok", "team_id", "user_id", "bot_id", "url", "team", "user"),
     "users.info": (
-        "user.id", "user.team_id", "user.name", "user.real_name", "user.tz", "user.tz_offset", "user.is_bot",
-        "user.profile.real_name", "user.profile.display_name",
+        "user.id",
+        "user.team_id",
+        "user.name",
+        "user.real_name",
+        "user.tz",
+        "user.tz_offset",
+        "user.is_bot",
+        "user.profile.real_name",
+        "user.profile.display_name",
     ),
     "conversations.info": (
-        "channel.id", "channel.name", "channel.is_channel", "channel.is_private", "channel.is_im",
-        "channel.is_ext_shared", "channel.is_shared", "channel.context_team_id",
+        "channel.id",
+        "channel.name",
+        "channel.is_channel",
+        "channel.is_private",
+        "channel.is_im",
+        "channel.is_ext_shared",
+        "channel.is_shared",
+        "channel.context_team_id",
     ),
     "conversations.history": ("messages[].ts", "messages[].type", "messages[].text", "has_more"),
     "conversations.replies": ("messages[].ts", "messages[].type", "messages[].text", "has_more"),
@@ -124,7 +145,9 @@ def _spec_schemas_at(schema: Any, path: list[Any], definitions: dict[str, Any]) 
 
 def _spec_allows(schema: Any, path: list[Any], key: str, definitions: dict[str, Any]) -> bool:
     return any(
-        key in s.get("properties", {}) or s.get("additionalProperties", True) is not False and "properties" not in s
+        key in s.get("properties", {})
+        or s.get("additionalProperties", True) is not False
+        and "properties" not in s
         for s in _spec_schemas_at(schema, path, definitions)
     )
 
@@ -165,7 +188,9 @@ def _describe(error: jsonschema.ValidationError, sample: Any) -> list[str]:
     return [f"spec: {where}: {error.message[:200]}"]
 
 
-def _schema_problems(body: Any, schema: dict[str, Any], sample: Any, definitions: dict[str, Any]) -> list[str]:
+def _schema_problems(
+    body: Any, schema: dict[str, Any], sample: Any, definitions: dict[str, Any]
+) -> list[str]:
     validator = jsonschema.Draft4Validator(dict(schema, definitions=definitions))
     problems: list[str] = []
     for error in validator.iter_errors(body):
@@ -174,7 +199,14 @@ def _schema_problems(body: Any, schema: dict[str, Any], sample: Any, definitions
     return problems
 
 
-def check_against_sample(value: Any, sample: Any, *, schema: Any = None, definitions: dict[str, Any] | None = None, path: list[Any] | None = None) -> list[str]:
+def check_against_sample(
+    value: Any,
+    sample: Any,
+    *,
+    schema: Any = None,
+    definitions: dict[str, Any] | None = None,
+    path: list[Any] | None = None,
+) -> list[str]:
     """Every key of ``value`` is in ``sample`` (or allowed by ``schema``) with the sample's JSON type."""
     path = path or []
     problems: list[str] = []
@@ -186,14 +218,18 @@ def check_against_sample(value: Any, sample: Any, *, schema: Any = None, definit
             if key in FREE_KEYS:
                 continue
             if key in sample:
-                problems += check_against_sample(item, sample[key], schema=schema, definitions=definitions, path=[*path, key])
+                problems += check_against_sample(
+                    item, sample[key], schema=schema, definitions=definitions, path=[*path, key]
+                )
             elif schema is None or not _spec_allows(schema, path, key, definitions or {}):
                 problems.append(f"sample: {where}: unexpected key {key!r}")
         return problems
     if isinstance(value, list) and isinstance(sample, list):
         for index, item in enumerate(value):
             if sample:
-                problems += check_against_sample(item, sample[0], schema=schema, definitions=definitions, path=[*path, index])
+                problems += check_against_sample(
+                    item, sample[0], schema=schema, definitions=definitions, path=[*path, index]
+                )
         return problems
     if value is None or sample is None:
         return problems
@@ -248,10 +284,16 @@ def check_event_envelope(envelope: dict[str, Any], sample_name: str) -> list[str
         f"wrapper: {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:200]}"
         for e in jsonschema.Draft7Validator(wrapper).iter_errors(envelope)
     ]
-    problems += check_against_sample(envelope, contract()["events"][sample_name])
+    problems += check_against_sample(envelope, contract()["events"][sample_name], schema=wrapper)
     return problems
 
 
 def check_app_backend(payload: dict[str, Any], sample_name: str) -> list[str]:
-    """Problems of a slash command / interactivity payload vs the sample ``sample_name``."""
-    return check_against_sample(payload, contract()["app_backend"][sample_name])
+    """Problems of a slash command / interactivity payload vs the sample ``sample_name``.
+
+    Slash commands travel as forms, so every value is a string whatever type the SDK sample gives it.
+    """
+    sample = contract()["app_backend"][sample_name]
+    if sample_name == "slash_command":
+        sample = {key: "" for key in sample}
+    return check_against_sample(payload, sample)

@@ -33,7 +33,8 @@ def new_ts() -> str:
 def event_context(event: dict[str, Any], team_id: str, app_id: str) -> str:
     """An ``event_context`` string like Slack's (``4-`` + base64 of the event's type, team, app, channel)."""
     data = {"et": event.get("type", ""), "tid": team_id, "aid": app_id}
-    channel = event.get("channel") or (event.get("item") or {}).get("channel")
+    item = event.get("item")
+    channel = event.get("channel") or (item.get("channel") if isinstance(item, dict) else None)
     if channel:
         data["cid"] = channel
     return "4-" + base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip(

@@ -71,12 +71,11 @@ def decode_json_args(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def required(params: dict[str, Any], name: str, *, error: str = "invalid_arguments") -> Any:
-    """A mandatory argument; missing or empty fails with ``error``."""
+    """A mandatory argument; missing or empty fails with ``error`` (``invalid_arguments`` explains which)."""
     value = params.get(name)
     if value is None or value == "":
-        raise SlackApiFailure(
-            error, extra={"response_metadata": {"messages": [f"[ERROR] missing required field: {name}"]}}
-        )
+        extra = {"response_metadata": {"messages": [f"[ERROR] missing required field: {name}"]}}
+        raise SlackApiFailure(error, extra=extra if error == "invalid_arguments" else None)
     return value
 
 

@@ -1,0 +1,1 @@
+"""Tests of the Slack test double (tests/slack_double)."""
