@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,11 @@ Block = dict[str, Any]
 def escape(text: str) -> str:
     """Escape Slack's control characters so quoted text can never mention or link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_keeping_user_mentions(text: str) -> str:
+    """Escape text, but keep `<@U…>` user mentions that our own sentences put there."""
+    return re.sub(r"&lt;@([UW][A-Z0-9]+)&gt;", r"<@\1>", escape(text))
 
 
 def section(text: str) -> Block:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import Session
 
+from bot.account_settings import apply_setting
 from bot.errors import UserFacingError
 from bot.item_queries import list_items
 from bot.portfolio import account_status
@@ -19,6 +20,7 @@ from bot.store.db import session_scope
 from bot.store.models import Account, SlackUser
 from handlers import blocks
 from handlers.context import SlackServices
+from handlers.permissions import may_act
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +31,9 @@ USAGE: dict[str, str] = {
     "status": "`/tandem status [account]` — stage, go-live, open blockers and next steps, last activity",
     "blockers": "`/tandem blockers [account]` — open blockers, whom they wait on, with their sources",
     "decisions": "`/tandem decisions [account] [words]` — the decision log, newest first, searchable",
+    "set": "`/tandem set <account> golive|owner|stage|name|customer-answers|channel-nudges|llm <value>`",
 }
-SETUP_COMMANDS = {"link"}
+SETUP_COMMANDS = {"link", "set"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class TandemCommand:
             "status": self._status,
             "blockers": self._blockers,
             "decisions": self._decisions,
+            "set": self._set,
         }
 
     def immediate_answer(self, call: CommandCall) -> list[blocks.Block] | None:
@@ -163,6 +167,25 @@ class TandemCommand:
                 return Scope([channel_account], False, call.args)
             owned = repos.accounts_visible_to(session, user_id=call.user_id, is_lead=self.services.is_lead(call.user_id))
             return Scope(list(owned), False, call.args)
+
+    async def _set(self, call: CommandCall) -> list[blocks.Block]:
+        if len(call.args) < 3:
+            raise UserFacingError(f"Usage: {USAGE['set']}")
+        key, field, value = call.args[0], call.args[1], " ".join(call.args[2:])
+        user = await self.services.people.get(call.user_id)
+        account = await asyncio.to_thread(self._read, lambda s: repos.require_account(
+            s, key=repos.normalise_account_key(key)))
+        if not await may_act(self.services, user, account):
+            raise UserFacingError(f"Only {account.name}'s IM, a lead or its channel members can change it.")
+
+        def save() -> str:
+            with session_scope(self.services.engine) as session:
+                stored = repos.require_account(session, key=account.key)
+                said = apply_setting(stored, field, value)
+                session.add(stored)
+                return said
+
+        return blocks.message_blocks(blocks.escape_keeping_user_mentions(await asyncio.to_thread(save)))
 
     def _read(self, fn: Callable[[Session], T]) -> T:
         with session_scope(self.services.engine) as session:

@@ -84,6 +84,17 @@ class SlackGateway:
             return None
         return reply.get("permalink")
 
+    async def channel_members(self, channel_id: str) -> set[str]:
+        """Every member of a channel (`conversations.members`, all pages)."""
+        members: set[str] = set()
+        cursor = None
+        while True:
+            reply = await self.client.conversations_members(channel=channel_id, cursor=cursor, limit=200)
+            members.update(reply.get("members") or [])
+            cursor = (reply.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
+
     async def open_dm(self, user_id: str) -> str:
         """The DM channel id with a user."""
         reply = await self.client.conversations_open(users=user_id)

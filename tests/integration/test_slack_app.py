@@ -135,3 +135,30 @@ async def test_status_and_accounts(tandem: Tandem) -> None:
     await tandem.command("accounts", user=CUSTOMER)
     [*_, refused] = await tandem.responses(3)
     assert "for our team only" in refused["blocks"][0]["text"]["text"]
+
+
+async def test_set_changes_account_settings_for_its_team_only(tandem: Tandem) -> None:
+    await _link(tandem)
+    await tandem.command("set acme golive 2026-03-16")
+    await tandem.command("set acme customer-answers on")
+    answers = await tandem.responses(2)
+    assert {a["blocks"][0]["text"]["text"] for a in answers} == {
+        "Acme: go-live set to Mon 16 Mar 2026.", "Acme: customer-answers on."}
+    [account] = tandem.rows(Account)
+    assert (str(account.golive), account.customer_answers) == ("2026-03-16", True)
+    await tandem.command("set acme stage live", user=CUSTOMER)
+    await tandem.command("set acme golive 16/03/2026")
+    *_, refused, bad = await tandem.responses(4)
+    texts = {refused["blocks"][0]["text"]["text"], bad["blocks"][0]["text"]["text"]}
+    assert "Only members of our team can run setup commands." in texts
+    assert "Give the go-live date as YYYY-MM-DD, e.g. `2026-03-16`." in texts
+    [account] = tandem.rows(Account)
+    assert account.stage == "scoping"
+
+
+async def test_teammate_outside_the_account_cannot_change_it(tandem: Tandem) -> None:
+    await _link(tandem)
+    await tandem.command("set acme stage live", user="U0TEAMMATE", channel="C0OTHER01")
+    [answer] = await tandem.responses(1)
+    assert "Only Acme's IM, a lead or its channel members" in answer["blocks"][0]["text"]["text"]
+    assert tandem.slack.calls_to("conversations.members")
