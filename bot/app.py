@@ -14,9 +14,11 @@ from slack_bolt.async_app import AsyncApp
 from bot.container import Container
 from bot.worker import Worker
 from handlers import commands, events
+from handlers import next_view as next_buttons
 from handlers.context import SlackServices
 from handlers.event_work import SlackEventWork
 from handlers.intake import SLACK_EVENT
+from handlers.next_view import NextView
 from handlers.people import People
 from handlers.slack_api import SlackGateway, make_web_client
 
@@ -57,6 +59,7 @@ def create_app(container: Container) -> Runtime:
         people=people,
         is_lead=container.is_lead,
         wake_worker=lambda: worker_ref[0].wake() if worker_ref else None,
+        clock=container.clock,
     )
     event_work = SlackEventWork(engine=container.engine, ingest=container.ingest, gateway=gateway, people=people)
     worker = Worker(
@@ -65,8 +68,10 @@ def create_app(container: Container) -> Runtime:
         poll_seconds=settings.tandem_worker_poll_seconds,
     )
     worker_ref.append(worker)
+    next_view = NextView(services)
     events.register(app, services)
-    commands.register(app, services)
+    commands.register(app, services, next_view)
+    next_buttons.register(app, services, next_view)
 
     @app.error
     async def on_error(error: Exception, body: dict, logger: logging.Logger) -> None:

@@ -47,6 +47,7 @@ class ItemView:
     last_activity: datetime
     evidence: list[EvidenceRef] = field(default_factory=list)
     superseded_by: int | None = None
+    snoozed_until: date | None = None
 
     @property
     def supporting(self) -> list[EvidenceRef]:
@@ -137,5 +138,6 @@ def list_items(
             status=item.status, owner=item.owner, waiting_on=item.waiting_on, waiting_since=item.waiting_since,
             due=item.due, category=item.category, visibility=item.visibility, first_seen=item.first_seen,
             last_activity=item.last_activity, evidence=evidence, superseded_by=item.superseded_by_id,
+            snoozed_until=item.snoozed_until,
         ))
     return views

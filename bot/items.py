@@ -74,7 +74,7 @@ class ItemStore:
                 id=str(item.id), kind=item.kind, summary=item.summary, owner=item.owner,
                 waiting_on=item.waiting_on, due=item.due, category=item.category,
                 source_ids=tuple(s.external_id for _, s in rows),
-                evidence=tuple(e.span for e, _ in rows if e.span),
+                evidence=tuple(s.text for _, s in rows),
                 threads=tuple({s.thread_external_id or s.external_id for _, s in rows}),
                 subject=subject_of(" ".join((item.summary, *(e.span for e, _ in rows)))),
             )))

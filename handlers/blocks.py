@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.item_queries import ItemView
+from bot.next_items import NextItem
 from bot.portfolio import AccountStatus, ItemLine
+from handlers import ids
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -137,4 +139,42 @@ def items_blocks(title: str, views: Sequence[ItemView], *, empty: str) -> list[B
             current = view.account
             result.append(context(f"*{escape(view.account_name)}* (`{view.account}`)"))
         result.append(section(item_line(view)))
+    return capped(result)
+
+
+def _button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id,
+                     "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def item_buttons(item_id: int, permalink: str | None, *, origin: str, page: int = 0) -> Block:
+    """Done, Snooze, Open source (when there is a permalink) and Not right."""
+    value = ids.item_value(item_id, origin=origin, page=page)
+    elements = [_button("Done", ids.ITEM_DONE, value, style="primary"), _button("Snooze", ids.ITEM_SNOOZE, value)]
+    if permalink:
+        elements.append({"type": "button", "text": {"type": "plain_text", "text": "Open source"},
+                         "action_id": ids.ITEM_OPEN_SOURCE, "url": permalink, "value": value})
+    elements.append(_button("Not right", ids.ITEM_NOT_RIGHT, value))
+    return {"type": "actions", "block_id": f"item_{item_id}", "elements": elements}
+
+
+def next_blocks(items: Sequence[NextItem], *, page: int = 0, page_size: int = 5) -> list[Block]:
+    """`/tandem next`: the page's items with why, a suggested action and buttons, and "Show more"."""
+    if not items:
+        return [section("Nothing to move on right now: no open blockers or next steps in your accounts. :tada:")]
+    shown = items[page * page_size:(page + 1) * page_size]
+    result: list[Block] = [section(f"*What to move on next* ({len(items)} open)")]
+    for entry in shown:
+        ranked, view = entry.ranked, entry.view
+        kind = "Blocker" if view.kind == "blocker" else "Next step"
+        result.append(section(
+            f"*{ranked.rank}. {escape(view.summary)}*\n{kind} · {escape(view.account_name)} · _{escape(ranked.why)}_\n"
+            f"→ {escape(ranked.action)}"))
+        result.append(item_buttons(view.id, view.first_permalink, origin="next", page=page))
+    if len(items) > (page + 1) * page_size:
+        result.append({"type": "actions", "block_id": "next_more", "elements": [
+            _button("Show more", ids.NEXT_SHOW_MORE, str(page + 1))]})
     return capped(result)

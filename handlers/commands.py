@@ -20,12 +20,14 @@ from bot.store.db import session_scope
 from bot.store.models import Account, SlackUser
 from handlers import blocks
 from handlers.context import SlackServices
+from handlers.next_view import NextView
 from handlers.permissions import may_act
 
 log = logging.getLogger(__name__)
 
 USAGE: dict[str, str] = {
     "help": "`/tandem help` — this list",
+    "next": "`/tandem next` — what to move on next across your accounts",
     "link": "`/tandem link <account>` — bind this channel to an account (creates it when new)",
     "accounts": "`/tandem accounts` — the accounts you can see",
     "status": "`/tandem status [account]` — stage, go-live, open blockers and next steps, last activity",
@@ -85,8 +87,9 @@ def parse_command(body: dict[str, Any]) -> CommandCall:
 class TandemCommand:
     """Runs subcommands; each returns blocks for an ephemeral answer."""
 
-    def __init__(self, services: SlackServices) -> None:
+    def __init__(self, services: SlackServices, next_view: NextView) -> None:
         self.services = services
+        self.next_view = next_view
         self.runners: dict[str, Callable[[CommandCall], Awaitable[list[blocks.Block]]]] = {
             "link": self._link,
             "accounts": self._accounts,
@@ -94,6 +97,7 @@ class TandemCommand:
             "blockers": self._blockers,
             "decisions": self._decisions,
             "set": self._set,
+            "next": self._next,
         }
 
     def immediate_answer(self, call: CommandCall) -> list[blocks.Block] | None:
@@ -168,6 +172,10 @@ class TandemCommand:
             owned = repos.accounts_visible_to(session, user_id=call.user_id, is_lead=self.services.is_lead(call.user_id))
             return Scope(list(owned), False, call.args)
 
+    async def _next(self, call: CommandCall) -> list[blocks.Block]:
+        user = await self.services.people.get(call.user_id)
+        return await self.next_view.blocks_for(user)
+
     async def _set(self, call: CommandCall) -> list[blocks.Block]:
         if len(call.args) < 3:
             raise UserFacingError(f"Usage: {USAGE['set']}")
@@ -226,9 +234,9 @@ class TandemCommand:
         return blocks.items_blocks(title, views, empty="No decisions found.")
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
+def register(app: AsyncApp, services: SlackServices, next_view: NextView) -> None:
     """Wire `/tandem`: the ack answers help and unknown subcommands; the rest runs lazily."""
-    command = TandemCommand(services)
+    command = TandemCommand(services, next_view)
 
     async def ack_tandem(ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
         call = parse_command(body)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from bot.clock import Clock
 from bot.ingest import IngestService
 from handlers.people import People
 from handlers.slack_api import SlackGateway
@@ -22,3 +23,4 @@ class SlackServices:
     people: People
     is_lead: Callable[[str], bool]
     wake_worker: Callable[[], None]
+    clock: Clock

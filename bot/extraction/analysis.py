@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.extraction.dates import DueMatch, find_due
-from bot.extraction.features import SentenceView, feature_names, hashed
+from bot.extraction.features import SentenceView, cue_flags, feature_names, hashed
 from bot.extraction.people import People, build_people, replace_slack_mentions
 from bot.extraction.segment import Sentence, segment
 from bot.records import SourceRecord
@@ -58,9 +58,8 @@ def analyse(record: SourceRecord, context: ExtractionContext) -> AnalysedRecord:
     people = build_people(context.people, context.earlier, record)
     segmented = segment(record)
     analysed: list[AnalysedSentence] = []
-    previous = ""
     count = len(segmented.sentences)
-    texts = [s.text for s in segmented.sentences] + [""]
+    cues = [cue_flags(s.text) for s in segmented.sentences] + [()]
     for sentence in segmented.sentences:
         due = find_due(sentence.text, record.ts, record.tz)
         persons = people.named_in(sentence.text)
@@ -74,12 +73,12 @@ def analyse(record: SourceRecord, context: ExtractionContext) -> AnalysedRecord:
             is_reply=record.thread is not None and record.thread != record.id,
             position=sentence.index,
             count=count,
-            previous=previous,
-            following=texts[sentence.index + 1],
+            cues=cues[sentence.index],
+            previous_cues=cues[sentence.index - 1] if sentence.index else (),
+            following_cues=cues[sentence.index + 1],
             has_due=due is not None,
             person_spans=_person_spans(sentence.text, persons),
             due_span=(due.start, due.start + len(due.phrase)) if due else None,
         )
         analysed.append(AnalysedSentence(sentence, due, tuple(persons), hashed(feature_names(view))))
-        previous = sentence.text
     return AnalysedRecord(record, people, analysed, segmented.injection)

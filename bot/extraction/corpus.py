@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.record_io import LineProblem, read_records
 from bot.records import SourceRecord
 
 ONBOARDING = "onboarding-dev"
+_SENTENCE_TS = datetime(2026, 1, 5, 12, tzinfo=UTC)
 ENRON_INTENT = "enron-email-intent/Ask0729-fixed.txt"
 
 
@@ -63,6 +65,11 @@ def load_enron_intent(data_dir: Path) -> list[tuple[str, bool]]:
         if label in ("Yes", "No") and sentence.strip():
             pairs.append((sentence.strip(), label == "Yes"))
     return pairs
+
+
+def sentence_record(text: str, index: int) -> SourceRecord:
+    """A bare sentence (Enron, MailEx) as a one-line email record with no context."""
+    return SourceRecord(id=f"s{index}", kind="email", ts=_SENTENCE_TS, author="Sender", text=text)
 
 
 def by_account(labelled: list[LabelledRecord]) -> Iterator[tuple[str, list[LabelledRecord]]]:

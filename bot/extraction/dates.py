@@ -163,8 +163,17 @@ def _resolve(kind: str, phrase: str, today: date) -> date | None:
     return None
 
 
+_DATE_HINT = re.compile(
+    r"\d|day|tomorrow|tonight|eod|cob|week|month|morning|afternoon|evening|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun",
+    re.IGNORECASE,
+)
+
+
 def find_due(text: str, ts: datetime, tz: str | None) -> DueMatch | None:
     """The first resolvable due phrase in `text`, resolved against `ts` in `tz`."""
+    if not _DATE_HINT.search(text):
+        return None
     today = local_day(ts, tz)
     best: tuple[int, int, str, str] | None = None
     for order, (kind, pattern) in enumerate(_PATTERNS):

@@ -25,10 +25,10 @@ ITEM_KINDS = ("blocker", "next_step", "decision")
 class Thresholds:
     """Probability above which a sentence (or, for resolution, a record) is reported."""
 
-    blocker: float = 0.35
+    blocker: float = 0.25
     next_step: float = 0.3
     decision: float = 0.3
-    resolution: float = 0.35
+    resolution: float = 0.3
 
     def of(self, label: str) -> float:
         return float(getattr(self, label))
@@ -46,10 +46,9 @@ class OfflineExtractor:
         analysed = analyse(record, context)
         items: list[ExtractedItem] = []
         for sentence in analysed.sentences:
-            for kind in ITEM_KINDS:
+            for kind, probability in self.model.probabilities(ITEM_KINDS, sentence.features).items():
                 if kind == "decision" and analysed.injection:
                     continue
-                probability = self.model.probability(kind, sentence.features)
                 if probability >= self.thresholds.of(kind):
                     items.append(_item(kind, probability, sentence, analysed))
         items = _without_twins(items)
@@ -91,14 +90,23 @@ def _item(kind: str, probability: float, sentence: AnalysedSentence, analysed: A
         category=category,
         confidence=probability,
         span=text,
+        extra={"turn": sentence.sentence.turn},
     )
 
 
 def _without_twins(items: list[ExtractedItem]) -> list[ExtractedItem]:
-    """Drop an item that repeats an earlier, more confident one of the same kind in the same record."""
+    """Drop an item that repeats a more confident one of the same kind in the same record.
+
+    A speaker states one blocker at a time: its sentences collapse into the most confident one.
+    """
     kept: list[ExtractedItem] = []
     for item in sorted(items, key=lambda i: -i.confidence):
-        if not any(k.kind == item.kind and overlap(k.span, item.span) > 0.6 for k in kept):
+        twin = any(
+            k.kind == item.kind
+            and (overlap(k.span, item.span) > 0.6 or (item.kind == "blocker" and k.extra["turn"] == item.extra["turn"]))
+            for k in kept
+        )
+        if not twin:
             kept.append(item)
     order = {id(item): n for n, item in enumerate(items)}
     return sorted(kept, key=lambda i: order[id(i)])

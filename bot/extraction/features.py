@@ -31,8 +31,9 @@ class SentenceView:
     is_reply: bool
     position: int
     count: int
-    previous: str
-    following: str
+    cues: tuple[str, ...]
+    previous_cues: tuple[str, ...]
+    following_cues: tuple[str, ...]
     has_due: bool
     person_spans: tuple[tuple[int, int], ...]
     due_span: tuple[int, int] | None
@@ -66,10 +67,10 @@ def tokens_of(text: str) -> list[str]:
     return out
 
 
-def cue_flags(text: str) -> list[str]:
+def cue_flags(text: str) -> tuple[str, ...]:
     """Names of the cue families (commitment, request, gate, ...) present in text."""
     lowered = text.lower().replace("’", "'")
-    return [name for name, pattern in CUES.items() if pattern.search(lowered)]
+    return tuple(name for name, pattern in CUES.items() if pattern.search(lowered))
 
 
 def feature_names(view: SentenceView) -> list[str]:
@@ -80,10 +81,10 @@ def feature_names(view: SentenceView) -> list[str]:
     names += [f"s:{w}" for w in words[:2]]
     if len(words) > 1:
         names.append(f"s2:{words[0]}_{words[1]}")
-    cues = cue_flags(view.text)
+    cues = view.cues
     names += [f"c:{c}#{n}" for c in cues for n in range(CUE_REPEAT)]
-    names += [f"pc:{c}" for c in cue_flags(view.previous)]
-    names += [f"nc:{c}" for c in cue_flags(view.following)]
+    names += [f"pc:{c}" for c in view.previous_cues]
+    names += [f"nc:{c}" for c in view.following_cues]
     context = [
         f"kind:{view.record_kind}",
         f"side:{view.author_side}",

@@ -16,13 +16,17 @@ from datetime import date
 from bot.extraction.similarity import content_stems, overlap
 from bot.records import ExtractedItem
 
-RESTATE_BLOCKER = 0.3
+RESTATE_BLOCKER = 0.25
 RESTATE_NEXT_STEP = 0.45
 RESOLVE_ACROSS_THREADS = 0.3
+RESOLVE_ALSO_IN_THREAD = 0.1
+SAME_THREAD_BONUS = 0.3
+SAME_CATEGORY_BONUS = 0.15
+TWIN_BLOCKER = 0.3
 RELAY_DECISION = 0.6
 SAME_SUBJECT = 0.35
 
-_TICKET = re.compile(r"\b[A-Z]{2,}[A-Z0-9]*-\d+\b")
+_TICKET = re.compile(r"\b[A-Z]{2,}[A-Z0-9]*(?:-[A-Z]+)*-\d+\b")
 _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.I))
     for name, pattern in (
@@ -104,16 +108,26 @@ def _tickets(text: str) -> set[str]:
     return set(_TICKET.findall(text))
 
 
-def _similarity(extracted: ExtractedItem, item: OpenItem) -> float:
+def _similarity(extracted: ExtractedItem, item: OpenItem, body: str = "") -> float:
     new_text = f"{extracted.summary or ''} {extracted.span}"
     score = overlap(new_text, item.text())
-    if _tickets(new_text) & _tickets(item.text()):
+    if _tickets(f"{new_text} {body}") & _tickets(item.text()):
         score += 0.5
     return score
 
 
-def _best(candidates: Sequence[OpenItem], extracted: ExtractedItem) -> tuple[OpenItem | None, float]:
-    scored = [(_similarity(extracted, item), n, item) for n, item in enumerate(candidates)]
+def _best(candidates: Sequence[OpenItem], extracted: ExtractedItem, thread: str | None = None,
+          body: str = "") -> tuple[OpenItem | None, float]:
+    scored = [
+        (
+            _similarity(extracted, item, body)
+            + (SAME_THREAD_BONUS if thread and thread in item.threads else 0.0)
+            + (SAME_CATEGORY_BONUS if extracted.category and extracted.category == item.category else 0.0),
+            n,
+            item,
+        )
+        for n, item in enumerate(candidates)
+    ]
     if not scored:
         return None, 0.0
     score, _, item = max(scored, key=lambda t: (t[0], t[1]))
@@ -123,14 +137,23 @@ def _best(candidates: Sequence[OpenItem], extracted: ExtractedItem) -> tuple[Ope
 def _plan_resolution(extracted: ExtractedItem, open_items: Sequence[OpenItem], text: str,
                      thread: str | None, closed: set[str]) -> list[Action]:
     candidates = [i for i in open_items if i.kind in ("blocker", "next_step") and i.id not in closed]
-    in_thread = [i for i in candidates if thread and thread in i.threads]
     probe = ExtractedItem(extracted.source_id, "resolution", text, span=extracted.span)
+    in_thread = [i for i in candidates if thread and thread in i.threads]
     if in_thread:
         best, _ = _best(in_thread, probe)
-        chosen = [best] + [i for i in in_thread if i is not best and _similarity(probe, i) >= RESOLVE_ACROSS_THREADS]
-        return [Resolve(i.id, extracted) for i in chosen if i]
-    best, score = _best(candidates, probe)
-    return [Resolve(best.id, extracted)] if best and score >= RESOLVE_ACROSS_THREADS else []
+        chosen = [best] + [i for i in in_thread if i is not best and _similarity(probe, i) >= RESOLVE_ALSO_IN_THREAD]
+    else:
+        chosen = []
+        for kind in ("blocker", "next_step"):
+            best, score = _best([i for i in candidates if i.kind == kind], probe)
+            if best and score >= RESOLVE_ACROSS_THREADS:
+                chosen.append(best)
+    twins = [
+        other for other in candidates
+        if other not in chosen and other.kind == "blocker"
+        and any(c.kind == "blocker" and overlap(c.summary, other.summary) >= TWIN_BLOCKER for c in chosen if c)
+    ]
+    return [Resolve(i.id, extracted) for i in [*chosen, *twins] if i]
 
 
 def _dates_in(text: str) -> set[str]:
@@ -138,15 +161,21 @@ def _dates_in(text: str) -> set[str]:
 
 
 def _plan_decision(extracted: ExtractedItem, decisions: Sequence[OpenItem]) -> Action:
+    """Same content (and no new date or number): a relay. Same subject, new content: supersede."""
     text = f"{extracted.summary or ''} {extracted.span}"
+    new_dates = _dates_in(text)
+
+    def relays(item: OpenItem) -> bool:
+        return not new_dates - _dates_in(item.text())
+
     subject = subject_of(text)
     best, score = _best(decisions, extracted)
     same_subject = [d for d in decisions if subject and d.subject == subject]
-    if best and score >= RELAY_DECISION:
+    if best and score >= RELAY_DECISION and relays(best):
         return AddEvidence(best.id, extracted)
     if same_subject:
         latest = same_subject[-1]
-        if subject == "go_live" and _dates_in(text) and _dates_in(text) <= _dates_in(latest.text()):
+        if new_dates and relays(latest):
             return AddEvidence(latest.id, extracted)
         return Supersede(latest.id, extracted)
     if best and score >= SAME_SUBJECT and content_stems(text) - content_stems(best.text()):
@@ -179,7 +208,7 @@ def plan_merge(
             actions.append(_plan_decision(item, same_kind))
             continue
         threshold = RESTATE_BLOCKER if item.kind == "blocker" else RESTATE_NEXT_STEP
-        best, score = _best(same_kind, item)
+        best, score = _best(same_kind, item, thread, text)
         if best and score >= threshold and best.id not in {getattr(a, "item_id", "") for a in actions}:
             actions.append(AddEvidence(best.id, item))
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -68,9 +68,21 @@ class ClauseModel:
     """The four classifiers of the extractor, by label."""
 
     models: dict[str, BinaryModel]
+    _stacked: tuple[tuple[str, ...], np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def probability(self, label: str, features: Sequence[int]) -> float:
         return self.models[label].probability(features)
+
+    def probabilities(self, labels: Sequence[str], features: Sequence[int]) -> dict[str, float]:
+        """Several labels at once: one gather over a stacked weight matrix (the hot path)."""
+        key = tuple(labels)
+        if self._stacked is None or self._stacked[0] != key:
+            matrix = np.stack([self.models[label].weights for label in key], axis=1)
+            biases = np.array([self.models[label].bias for label in key])
+            self._stacked = (key, matrix, biases)
+        _, matrix, biases = self._stacked
+        scores = biases + (matrix[list(features)].sum(axis=0) if features else 0.0)
+        return dict(zip(key, (1.0 / (1.0 + np.exp(-scores))).tolist(), strict=True))
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"dimensions": DIMENSIONS}

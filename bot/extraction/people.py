@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.records import SourceRecord
 
@@ -62,10 +63,15 @@ def replace_slack_mentions(text: str, slack_users: Mapping[str, str]) -> str:
     return _SLACK_MENTION.sub(name_of, text)
 
 
-def _people_named_in(record: SourceRecord) -> Iterable[str]:
-    yield from _NAMED_MENTION.findall(record.text)
-    yield from _TURN_SPEAKER.findall(record.text) if record.kind == "transcript" else ()
-    yield from _FROM_HEADER.findall(record.text) if record.kind == "email" else ()
+@lru_cache(maxsize=8192)
+def _people_named_in(kind: str, text: str) -> tuple[str, ...]:
+    """Names mentioned, speaking in a transcript or sending a quoted email (cached: earlier records recur)."""
+    names = _NAMED_MENTION.findall(text)
+    if kind == "transcript":
+        names += _TURN_SPEAKER.findall(text)
+    if kind == "email":
+        names += _FROM_HEADER.findall(text)
+    return tuple(names)
 
 
 def build_people(
@@ -76,7 +82,7 @@ def build_people(
     for record in [*earlier, current]:
         people.add(record.author, record.side)
     for record in [*earlier, current]:
-        for name in _people_named_in(record):
+        for name in _people_named_in(record.kind, record.text):
             people.add(name, None)
     for name, side in known.items():
         people.add(name, side)

@@ -12,12 +12,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.extraction.analysis import AnalysedRecord, ExtractionContext, analyse
-from bot.extraction.corpus import LabelledRecord, by_account, load_enron_intent, load_onboarding
-from bot.extraction.features import SentenceView, cue_flags, feature_names, hashed
+from bot.extraction.corpus import (
+    LabelledRecord,
+    by_account,
+    load_enron_intent,
+    load_onboarding,
+    sentence_record,
+)
+from bot.extraction.features import cue_flags
 from bot.extraction.model import LABELS, WEIGHTS_PATH, ClauseModel, fit_binary
 from bot.extraction.similarity import containment
 
-ENRON_WEIGHT = 1.0
+ENRON_WEIGHT = 0.25
 _KIND_CUES = {
     "blocker": {"gate", "defect"},
     "next_step": {"commit", "request", "third_will"},
@@ -68,14 +74,11 @@ def record_features(analysed: AnalysedRecord) -> list[int]:
 
 
 def enron_rows(pairs: Sequence[tuple[str, bool]]) -> list[tuple[list[int], int]]:
-    """Enron intent sentences as (features, label) rows for the next-step classifier."""
+    """Enron intent sentences, each read as a one-line email, as rows for the next-step classifier."""
     rows = []
-    for text, actionable in pairs:
-        view = SentenceView(
-            text=text, record_kind="email", author_side=None, speaker_is_author=True, forwarded=False,
-            is_reply=False, position=1, count=3, previous="", following="", has_due=False, person_spans=(), due_span=None,
-        )
-        rows.append((hashed(feature_names(view)), int(actionable)))
+    for index, (text, actionable) in enumerate(pairs):
+        analysed = analyse(sentence_record(text, index), ExtractionContext())
+        rows.extend((sentence.features, int(actionable)) for sentence in analysed.sentences)
     return rows
 
 

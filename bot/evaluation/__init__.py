@@ -1,0 +1,1 @@
+"""Evaluation scripts whose results go to EVALUATION.md."""

@@ -1,0 +1,179 @@
+"""Offline answers: quote the best-supported sentences of the hits, with citations, or say nothing was found.
+
+No guessing: an answer is given only when its relevance — how close the best sentence is to the
+question, plus how much of the question's rare vocabulary the top sources cover — reaches a
+threshold calibrated on the evaluation sets. Text after something that looks like instructions to
+an AI (a prompt injection) is never quoted, nor a sentence naming an account the caller says to
+avoid (another account's name, to keep look-alike accounts apart).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.embeddings import Embedder
+from retrieval.text import content_words, split_sentences
+from retrieval.types import Answer, Citation, Hit
+
+_TIMESTAMP = re.compile(r"^\s*\[[0-9:.,\s\->]+\]\s*")
+_INJECTION = re.compile(
+    r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?)|system prompt"
+    r"|(note|message|instructions?) (to|for) (any |the )?(ai|assistant|bot|llm)|you are now in|disregard (all|any|previous))",
+    re.I,
+)
+_MIN_WORDS = 6
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """How many hits and sentences to weigh, and the calibrated relevance threshold."""
+
+    hits_considered: int = 3
+    max_sentences: int = 24
+    max_quotes: int = 2
+    quote_ratio: float = 0.9
+    lexical_weight: float = 0.3
+    rank_weight: float = 0.05
+    coverage_weight: float = 0.6
+    min_relevance: float = 0.81
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence (or two short ones) of a hit; `similarity` is its cosine to the question."""
+
+    hit: Hit
+    rank: int
+    text: str
+    similarity: float = 0.0
+    score: float = 0.0
+
+
+def not_found(account_label: str) -> Answer:
+    """The plain "nothing found" answer."""
+    return Answer(text=f"I found nothing about that in {account_label}'s history.", citations=[], found=False)
+
+
+def _stem(word: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", word)[:5]
+
+
+def lexical_overlap(question: str, sentence: str) -> float:
+    """Share of the question's content words (crudely stemmed) that the sentence contains."""
+    asked = {_stem(w) for w in content_words(question)}
+    if not asked:
+        return 0.0
+    return len(asked & {_stem(w) for w in content_words(sentence)}) / len(asked)
+
+
+def coverage(term_weights: Mapping[str, float], hits: Sequence[Hit]) -> float:
+    """Weighted share of the question's terms found in the hits' indexed text."""
+    total = sum(term_weights.values())
+    if not total:
+        return 0.0
+    present = {_stem(w) for h in hits for c in (h.chunks or (h.chunk,)) for w in content_words(c.indexed_text)}
+    return sum(w for t, w in term_weights.items() if _stem(t) in present) / total
+
+
+def quotable(text: str) -> str:
+    """The text up to anything addressed to an AI assistant (a prompt injection is never quoted)."""
+    match = _INJECTION.search(text)
+    if match is None:
+        return text
+    cut = text.rfind("\n", 0, match.start())
+    cut = max(cut, text.rfind("[", 0, match.start()))
+    return text[: max(cut, 0)]
+
+
+def _units(text: str) -> list[str]:
+    """Sentences of a chunk, a short sentence joined with the next so a quote stands on its own."""
+    units: list[str] = []
+    pending = ""
+    for sentence in split_sentences(quotable(text)):
+        pending = f"{pending} {_TIMESTAMP.sub('', sentence)}".strip()
+        if len(pending.split()) >= _MIN_WORDS:
+            units.append(pending)
+            pending = ""
+    if pending:
+        units.append(pending)
+    return units
+
+
+class OfflineAnswerer:
+    """Composes a short quoted answer from hits, with no network and no model but the embedder."""
+
+    def __init__(self, embedder: Embedder, config: AnswerConfig | None = None) -> None:
+        self.embedder = embedder
+        self.config = config or AnswerConfig()
+
+    def candidates(self, question: str, hits: Sequence[Hit], avoid: Sequence[str] = ()) -> list[Candidate]:
+        """Scored candidate sentences from the top hits, best first."""
+        cfg = self.config
+        avoided = [re.compile(rf"\b{re.escape(name)}\b", re.I) for name in avoid if name.strip()]
+        raw: list[Candidate] = []
+        seen: set[str] = set()
+        for rank, hit in enumerate(hits[: cfg.hits_considered]):
+            for chunk in hit.chunks or (hit.chunk,):
+                for unit in _units(chunk.text):
+                    if unit in seen or len(raw) >= cfg.max_sentences or any(p.search(unit) for p in avoided):
+                        continue
+                    seen.add(unit)
+                    raw.append(Candidate(hit, rank, unit))
+        if not raw:
+            return []
+        vectors = self.embedder.embed([question] + [c.text for c in raw])
+        similarity = np.asarray(vectors[1:] @ vectors[0])
+        scored = [
+            Candidate(
+                c.hit,
+                c.rank,
+                c.text,
+                float(sim),
+                float(sim) + cfg.lexical_weight * lexical_overlap(question, c.text) + cfg.rank_weight / (1 + c.rank),
+            )
+            for c, sim in zip(raw, similarity, strict=True)
+        ]
+        return sorted(scored, key=lambda c: -c.score)
+
+    def relevance(
+        self, question: str, hits: Sequence[Hit], ranked: Sequence[Candidate], term_weights: Mapping[str, float]
+    ) -> float:
+        """Similarity of the best sentence plus weighted coverage of the question's terms by the top hits."""
+        if not ranked:
+            return 0.0
+        weights = term_weights or {w: 1.0 for w in content_words(question)}
+        return ranked[0].similarity + self.config.coverage_weight * coverage(weights, hits[: self.config.hits_considered])
+
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        *,
+        account_label: str,
+        term_weights: Mapping[str, float] | None = None,
+        avoid: Sequence[str] = (),
+    ) -> Answer:
+        """Quote up to `max_quotes` well-supported sentences, or say nothing relevant was found.
+
+        `term_weights` are the question terms' rarity among what the asker may see
+        (`KeywordIndex.term_weights`); `avoid` are names whose sentences are never quoted.
+        """
+        cfg = self.config
+        ranked = self.candidates(question, hits, avoid)
+        if self.relevance(question, hits, ranked, term_weights or {}) < cfg.min_relevance:
+            return not_found(account_label)
+        chosen = [c for c in ranked if c.score >= cfg.quote_ratio * ranked[0].score][: cfg.max_quotes]
+        citations: list[Citation] = []
+        lines = [f"From {account_label}'s history:"]
+        for candidate in chosen:
+            chunk = candidate.hit.chunk
+            index = next((i for i, c in enumerate(citations) if c.source_id == chunk.source_id), None)
+            if index is None:
+                citations.append(Citation(chunk.source_id, chunk.permalink, candidate.text))
+                index = len(citations) - 1
+            lines.append(f"• “{candidate.text}” — {chunk.author}, {chunk.ts_iso[:10]} [{index + 1}]")
+        return Answer(text="\n".join(lines), citations=citations, found=True)
