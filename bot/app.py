@@ -7,20 +7,26 @@ import logging
 from dataclasses import dataclass
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Container
 from bot.worker import Worker
-from handlers import commands, events
+from handlers import answers as answer_events
+from handlers import commands, events, feedback, home, reactions, settings_modal, shortcuts
 from handlers import next_view as next_buttons
+from handlers.answers import Answers
 from handlers.context import SlackServices
 from handlers.event_work import SlackEventWork
 from handlers.intake import SLACK_EVENT
 from handlers.next_view import NextView
 from handlers.people import People
 from handlers.slack_api import SlackGateway, make_web_client
+from jobs.digest import DigestJob
+from jobs.nudges import NudgeJob
+from jobs.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +35,17 @@ GENERIC_ERROR = "Sorry, something went wrong on my side. The team has the detail
 
 @dataclass
 class Runtime:
-    """A built app with its worker and services."""
+    """A built app with its worker, services and scheduled jobs."""
 
     app: AsyncApp
     worker: Worker
     services: SlackServices
+    digest: DigestJob
+    nudges: NudgeJob
+
+    def scheduler(self) -> AsyncIOScheduler:
+        """The scheduler running both jobs every tick."""
+        return build_scheduler([("digest", self.digest.run_once), ("nudges", self.nudges.run_once)])
 
 
 def create_app(container: Container) -> Runtime:
@@ -62,26 +74,34 @@ def create_app(container: Container) -> Runtime:
         clock=container.clock,
     )
     event_work = SlackEventWork(engine=container.engine, ingest=container.ingest, gateway=gateway, people=people)
-    worker = Worker(
-        container.queue,
-        {SLACK_EVENT: event_work},
-        poll_seconds=settings.tandem_worker_poll_seconds,
-    )
+    work = {SLACK_EVENT: event_work, **(container.index_work() if container.hold_index() else {})}
+    worker = Worker(container.queue, work, poll_seconds=settings.tandem_worker_poll_seconds)
     worker_ref.append(worker)
     next_view = NextView(services)
     events.register(app, services)
-    commands.register(app, services, next_view)
+    answers = Answers(services, container.asker)
+    answer_events.register(event_work, answers)
+    commands.register(app, services, next_view, answers)
     next_buttons.register(app, services, next_view)
+    home.register(app, services, event_work, next_view)
+    shortcuts.register(app, services, event_work)
+    settings_modal.register(app, services)
+    feedback.register(app, services)
+    reactions.register(event_work, services)
+    admins = settings.tandem_admins
+    digest = DigestJob(engine=container.engine, gateway=gateway, people=people, clock=container.clock,
+                       is_lead=container.is_lead, admins=admins)
+    nudges = NudgeJob(engine=container.engine, gateway=gateway, people=people, clock=container.clock, admins=admins)
 
     @app.error
     async def on_error(error: Exception, body: dict, logger: logging.Logger) -> None:
         logger.exception("unhandled error in a listener", exc_info=error)
 
-    return Runtime(app=app, worker=worker, services=services)
+    return Runtime(app=app, worker=worker, services=services, digest=digest, nudges=nudges)
 
 
-def http_application(runtime: Runtime) -> web.Application:
-    """One aiohttp server: Bolt at POST /slack/events and GET /healthz."""
+def http_application(runtime: Runtime, *, with_scheduler: bool = True) -> web.Application:
+    """One aiohttp server: Bolt at POST /slack/events and GET /healthz, with the worker and the scheduler."""
 
     async def slack_events(request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
@@ -97,7 +117,12 @@ def http_application(runtime: Runtime) -> web.Application:
 
     async def worker_task(app: web.Application):  # type: ignore[no-untyped-def]
         task = asyncio.create_task(runtime.worker.run_forever())
+        scheduler = runtime.scheduler() if with_scheduler else None
+        if scheduler is not None:
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         runtime.worker.stop()
         await task
 
@@ -108,18 +133,23 @@ def http_application(runtime: Runtime) -> web.Application:
 class SocketModeRunner:
     """Socket Mode (the handler follows apps.connections.open) with the worker beside it."""
 
-    def __init__(self, runtime: Runtime, app_token: str) -> None:
+    def __init__(self, runtime: Runtime, app_token: str, *, with_scheduler: bool = True) -> None:
         self.runtime = runtime
         self.handler = AsyncSocketModeHandler(runtime.app, app_token, web_client=runtime.app.client)
         self._worker: asyncio.Task[None] | None = None
+        self._scheduler = runtime.scheduler() if with_scheduler else None
 
     async def start(self) -> None:
-        """Connect and start the worker."""
+        """Connect, start the worker and the scheduler."""
         await self.handler.connect_async()
         self._worker = asyncio.create_task(self.runtime.worker.run_forever())
+        if self._scheduler is not None:
+            self._scheduler.start()
 
     async def stop(self) -> None:
-        """Stop the worker after its current item, then disconnect."""
+        """Stop the scheduler, the worker after its current item, then disconnect."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
         self.runtime.worker.stop()
         if self._worker is not None:
             await self._worker

@@ -57,20 +57,43 @@ def mark_nudge_sent(engine: Engine, *, nudge_id: int, channel_id: str, ts: str, 
                      .values(status="sent", channel_id=channel_id, message_ts=ts, sent_at=now))
 
 
-def take_over_stale_digests(engine: Engine, *, now: datetime) -> Sequence[DigestSent]:
-    """Claimed digests whose sender died before recording the send; this caller takes them over.
+def mark_digest_failed(engine: Engine, *, claim_id: str) -> None:
+    """A send failed: the next pass retries it (after checking the DM for it)."""
+    with session_scope(engine) as session:
+        session.exec(update(DigestSent).where(col(DigestSent.claim_id) == claim_id)  # type: ignore[call-overload]
+                     .values(status="failed"))
+
+
+def retryable_digests(engine: Engine, *, now: datetime) -> Sequence[DigestSent]:
+    """Digests whose send failed, or whose sender died after claiming; this caller takes each over.
 
     A conditional UPDATE on the claim time makes sure only one replica takes each one.
     """
     taken: list[DigestSent] = []
     with session_scope(engine) as session:
-        stale = session.exec(select(DigestSent).where(
-            DigestSent.status == "claimed", col(DigestSent.claimed_at) < now - SEND_TIMEOUT)).all()
-        for row in stale:
+        rows = session.exec(select(DigestSent).where(
+            (col(DigestSent.status) == "failed")
+            | ((col(DigestSent.status) == "claimed") & (col(DigestSent.claimed_at) < now - SEND_TIMEOUT)))).all()
+        for row in rows:
             result = session.exec(update(DigestSent)  # type: ignore[call-overload]
-                                  .where(col(DigestSent.id) == row.id, col(DigestSent.claimed_at) == row.claimed_at)
-                                  .values(claimed_at=now))
+                                  .where(col(DigestSent.id) == row.id, col(DigestSent.claimed_at) == row.claimed_at,
+                                         col(DigestSent.status) == row.status)
+                                  .values(claimed_at=now, status="claimed"))
             if result.rowcount == 1:
-                row.claimed_at = now
+                row.claimed_at, row.status = now, "claimed"
                 taken.append(row)
     return taken
+
+
+def release_nudge(engine: Engine, *, nudge_id: int) -> None:
+    """A nudge send failed: drop its claim so the next pass tries again."""
+    with session_scope(engine) as session:
+        row = session.get(Nudge, nudge_id)
+        if row is not None and row.status == "claimed":
+            session.delete(row)
+
+
+def nudge_for_message(engine: Engine, *, channel_id: str, ts: str) -> Nudge | None:
+    """The nudge the bot posted as message (channel, ts), if that message is one."""
+    with session_scope(engine) as session:
+        return session.exec(select(Nudge).where(Nudge.channel_id == channel_id, Nudge.message_ts == ts)).first()

@@ -9,12 +9,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.container import Container
 from bot.errors import UserFacingError
 from bot.logs import configure_logging
-from bot.record_io import LineProblem, read_records
+from bot.record_io import LineProblem, RecordError, parse_timestamp, read_records
 from bot.settings import Settings, SettingsError, load_settings
 
 CommandFn = Callable[[argparse.Namespace, Settings], int]
@@ -66,8 +67,23 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         total_kept += kept
         total_skipped += skipped
     print(f"ingested {total_kept} records, skipped {total_skipped}")
+    if container.hold_index():
+        asyncio.run(container.drain_index_work())
+    else:
+        print("the running server holds the index: it will index them")
     container.close()
     return 0 if total_kept or not total_skipped else 1
+
+
+def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem reindex [ACCOUNT…]`: rebuild the search index from the store."""
+    container = _container(settings)
+    if not container.hold_index():
+        raise UserFacingError("the running server holds the embedded index; stop it, or use CHROMA_URL")
+    total = container.indexer.reindex(args.accounts or None)
+    print(f"reindexed {total} sources")
+    container.close()
+    return 0
 
 
 def cmd_accounts(args: argparse.Namespace, settings: Settings) -> int:
@@ -150,6 +166,58 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if problems and not earlier else 0
 
 
+def _now(args: argparse.Namespace) -> datetime | None:
+    if not getattr(args, "now", None):
+        return None
+    try:
+        return parse_timestamp(args.now)
+    except RecordError as exc:
+        raise UserFacingError(f"--now: {exc}") from None
+
+
+def cmd_next(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem next --user U [--json] [--now ISO]`: the same ranked list as `/tandem next`."""
+    from bot.localtime import local_date
+    from bot.next_items import next_items, stall_days_for
+    from bot.render import next_text
+    from bot.store import repos
+    from bot.store.db import session_scope
+    from bot.store.models import SlackUser
+
+    container = _container(settings)
+    now = _now(args) or container.clock.now()
+    with session_scope(container.engine) as session:
+        cached = session.get(SlackUser, args.user)
+        tz = cached.tz if cached else None
+        accounts = repos.accounts_visible_to(session, user_id=args.user, is_lead=container.is_lead(args.user))
+        items = next_items(session, accounts=accounts, today=local_date(now, tz),
+                           stall_days=stall_days_for(session, args.user), tz=tz)
+    if args.json:
+        for entry in items:
+            print(json.dumps(entry.to_json()))
+    else:
+        print(next_text(items[: args.limit]))
+    return 0
+
+
+def cmd_run_job(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem run-job digest|nudges [--now ISO]`: one pass of a scheduled job."""
+    from bot.app import create_app
+    from bot.clock import FixedClock
+
+    if settings.slack_bot_token is None:
+        raise SettingsError("SLACK_BOT_TOKEN is required to post digests and nudges; set it in the environment")
+    now = _now(args)
+    container = Container(settings, clock=FixedClock(now) if now else None)
+    container.migrate()
+    runtime = create_app(container)
+    job = runtime.digest if args.job == "digest" else runtime.nudges
+    sent = asyncio.run(job.run_once())
+    print(f"{args.job}: {len(sent)} sent")
+    container.close()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """`tandem serve [--http --port N]`."""
     from aiohttp import web
@@ -159,6 +227,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     socket_mode = not args.http
     settings.require_slack(socket_mode=socket_mode)
     container = _container(settings)
+    if not container.hold_index():
+        raise SettingsError("another process holds the embedded index (CHROMA_PATH); run one server, or use CHROMA_URL")
+    container.queue_rebuild_if_behind()
     runtime = create_app(container)
     if socket_mode:
         assert settings.slack_app_token is not None
@@ -188,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("files", nargs="+")
     ingest.set_defaults(func=cmd_ingest)
 
+    reindex = sub.add_parser("reindex", help="rebuild the search index from the store")
+    reindex.add_argument("accounts", nargs="*", help="only these accounts (default: all)")
+    reindex.set_defaults(func=cmd_reindex)
+
     accounts = sub.add_parser("accounts", help="list accounts")
     accounts.add_argument("--json", action="store_true")
     accounts.set_defaults(func=cmd_accounts)
@@ -209,6 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="print the items of source records as JSON Lines")
     extract.add_argument("file", nargs="?", default="-", help="a JSON Lines file, or - for standard input")
     extract.set_defaults(func=cmd_extract)
+
+    next_ = sub.add_parser("next", help="what to move on next for an IM")
+    next_.add_argument("--user", required=True, help="the IM's Slack user id")
+    next_.add_argument("--json", action="store_true", help="one JSON object per line, with rank, score and why")
+    next_.add_argument("--limit", type=int, default=10)
+    next_.add_argument("--now", help="ISO time to use as now (for trying and testing)")
+    next_.set_defaults(func=cmd_next)
+
+    run_job = sub.add_parser("run-job", help="run one pass of a scheduled job")
+    run_job.add_argument("job", choices=["digest", "nudges"])
+    run_job.add_argument("--now", help="ISO time to use as now (for trying and testing)")
+    run_job.set_defaults(func=cmd_run_job)
 
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode, or --http)")
     serve.add_argument("--http", action="store_true", help="serve POST /slack/events and GET /healthz")

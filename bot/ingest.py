@@ -20,6 +20,7 @@ from bot.store.queue import enqueue
 
 INDEX_SOURCE = "index.source"
 UNINDEX_SOURCE = "index.delete"
+REINDEX = "index.rebuild"
 
 Outcome = Literal["created", "updated", "unchanged", "deleted", "missing"]
 

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from bot.store.models import Account, Item, ItemEvidence, Source
 
 OPEN = ("open", "snoozed")
-SUPPORTING_ROLES = ("raised", "restated")
+MARKED = "marked"  # evidence a person attached by hand (a message shortcut)
+SUPPORTING_ROLES = ("raised", "restated", MARKED)
 
 
 @dataclass(frozen=True)
@@ -132,12 +133,20 @@ def list_items(
         evidence = refs[item.id or 0]
         if words and not _matches(item, evidence, words):
             continue
-        account = by_id[item.account_id]
-        views.append(ItemView(
-            id=item.id or 0, account=account.key, account_name=account.name, kind=item.kind, summary=item.summary,
-            status=item.status, owner=item.owner, waiting_on=item.waiting_on, waiting_since=item.waiting_since,
-            due=item.due, category=item.category, visibility=item.visibility, first_seen=item.first_seen,
-            last_activity=item.last_activity, evidence=evidence, superseded_by=item.superseded_by_id,
-            snoozed_until=item.snoozed_until,
-        ))
+        views.append(_view(item, by_id[item.account_id], evidence))
     return views
+
+
+def _view(item: Item, account: Account, evidence: list[EvidenceRef]) -> ItemView:
+    return ItemView(
+        id=item.id or 0, account=account.key, account_name=account.name, kind=item.kind, summary=item.summary,
+        status=item.status, owner=item.owner, waiting_on=item.waiting_on, waiting_since=item.waiting_since,
+        due=item.due, category=item.category, visibility=item.visibility, first_seen=item.first_seen,
+        last_activity=item.last_activity, evidence=evidence, superseded_by=item.superseded_by_id,
+        snoozed_until=item.snoozed_until,
+    )
+
+
+def item_view(session: Session, *, item: Item, account: Account) -> ItemView:
+    """One item with its evidence."""
+    return _view(item, account, _evidence(session, [item.id or 0])[item.id or 0])

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.extraction import ExtractionContext
 from bot.extraction.merge import AddEvidence, Create, OpenItem, Resolve, Supersede, plan_merge, subject_of
+from bot.item_queries import MARKED, SUPPORTING_ROLES
 from bot.records import ExtractedItem, SourceRecord
 from bot.store.models import Item, ItemEvent, ItemEvidence, Source
 
@@ -86,13 +87,15 @@ class ItemStore:
         extracted = self.extractor.extract(record, self._context(session, source))
         opened = self._open_items(session, source.account_id)
         by_id = {str(item.id): item for item, _ in opened}
+        supported_by = {open_item.id: set(open_item.source_ids) for _, open_item in opened}
         plan = plan_merge([o for _, o in opened], extracted, thread=record.thread or record.id, text=record.text)
         for action in plan:
             if isinstance(action, Create):
                 self._create(session, source, action.extracted)
             elif isinstance(action, AddEvidence):
                 self._restate(session, source, by_id[action.item_id], action.extracted)
-            elif isinstance(action, Resolve):
+            elif isinstance(action, Resolve) and record.id not in supported_by[action.item_id]:
+                # a message never resolves an item it supports itself
                 self._resolve(session, source, by_id[action.item_id], action.extracted)
             elif isinstance(action, Supersede):
                 new = self._create(session, source, action.extracted)
@@ -144,9 +147,14 @@ class ItemStore:
         _log(session, item, actor=source.external_id, change=item.status)
 
     def withdraw_source(self, session: Session, *, source: Source, deleting: bool = True) -> None:
-        """Take a source out of every item's evidence; items left with none are withdrawn."""
-        rows: Sequence[ItemEvidence] = session.exec(
-            select(ItemEvidence).where(ItemEvidence.source_id == source.id)).all()
+        """Take a source out of every item's evidence; items left with none are withdrawn.
+
+        An edit (not `deleting`) keeps the evidence a person marked by hand (a message shortcut).
+        """
+        query = select(ItemEvidence).where(ItemEvidence.source_id == source.id)
+        if not deleting:
+            query = query.where(ItemEvidence.role != MARKED)
+        rows: Sequence[ItemEvidence] = session.exec(query).all()
         for evidence in rows:
             item = session.get(Item, evidence.item_id)
             session.delete(evidence)
@@ -157,7 +165,7 @@ class ItemStore:
                 item.status = "open"
                 _log(session, item, actor=source.external_id, change="reopened")
             remaining = session.exec(select(ItemEvidence).where(
-                ItemEvidence.item_id == item.id, col(ItemEvidence.role).in_(("raised", "restated")))).first()
+                ItemEvidence.item_id == item.id, col(ItemEvidence.role).in_(SUPPORTING_ROLES))).first()
             if remaining is None and item.status != "withdrawn":
                 item.status = "withdrawn"
                 _log(session, item, actor=source.external_id, change="withdrawn",

@@ -9,6 +9,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from bot.item_queries import OPEN, ItemView, list_items
+from bot.localtime import local_now
 from bot.ranking import RankedItem, RankInput, account_health, rank_items
 from bot.store.models import Account, Source, UserPreference
 
@@ -35,8 +36,8 @@ def _sides(session: Session, account_ids: Sequence[int]) -> dict[tuple[int, str]
     return {(account_id, author): side for account_id, author, side in rows}
 
 
-def rank_inputs(session: Session, accounts: Sequence[Account]) -> list[tuple[RankInput, ItemView]]:
-    """The open blockers and next steps of `accounts`, as ranking sees them."""
+def rank_inputs(session: Session, accounts: Sequence[Account], tz: str | None = None) -> list[tuple[RankInput, ItemView]]:
+    """The open blockers and next steps of `accounts`, as ranking sees them, times in the IM's zone `tz`."""
     by_key = {a.key: a for a in accounts}
     sides = _sides(session, [a.id or 0 for a in accounts])
     pairs = []
@@ -47,8 +48,9 @@ def rank_inputs(session: Session, accounts: Sequence[Account]) -> list[tuple[Ran
                 item_id=view.id, account_key=view.account, account_name=view.account_name, kind=view.kind,
                 summary=view.summary, owner=view.owner,
                 owner_side=sides.get((account.id or 0, view.owner or "")), waiting_on=view.waiting_on,
-                waiting_since=view.waiting_since, due=view.due, category=view.category,
-                last_activity=view.last_activity, golive=account.golive, status=view.status,
+                waiting_since=local_now(view.waiting_since, tz) if view.waiting_since else None,
+                due=view.due, category=view.category,
+                last_activity=local_now(view.last_activity, tz), golive=account.golive, status=view.status,
                 snoozed_until=view.snoozed_until,
             ), view))
     return pairs
@@ -60,15 +62,16 @@ def stall_days_for(session: Session, user_id: str) -> int:
     return preference.stall_days if preference else DEFAULT_STALL_DAYS
 
 
-def next_items(session: Session, *, accounts: Sequence[Account], today: date, stall_days: int) -> list[NextItem]:
+def next_items(session: Session, *, accounts: Sequence[Account], today: date, stall_days: int,
+               tz: str | None = None) -> list[NextItem]:
     """Every open item of `accounts`, best first, with why and a suggested action."""
-    pairs = rank_inputs(session, accounts)
+    pairs = rank_inputs(session, accounts, tz)
     views = {rank_input.item_id: view for rank_input, view in pairs}
     ranked = rank_items([rank_input for rank_input, _ in pairs], today=today, stall_days=stall_days)
     return [NextItem(r, views[r.input.item_id]) for r in ranked]
 
 
-def health_of(session: Session, *, account: Account, today: date, stall_days: int) -> str:
+def health_of(session: Session, *, account: Account, today: date, stall_days: int, tz: str | None = None) -> str:
     """on_track, at_risk or blocked, by the rule in `bot.ranking.account_health`."""
-    inputs = [rank_input for rank_input, _ in rank_inputs(session, [account])]
+    inputs = [rank_input for rank_input, _ in rank_inputs(session, [account], tz)]
     return account_health(inputs, account.golive, today, stall_days=stall_days)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.item_queries import ItemView
+from bot.next_items import NextItem
 from bot.portfolio import AccountStatus, ItemLine
 
 
@@ -70,4 +71,15 @@ def items_text(views: Sequence[ItemView], *, kind: str) -> str:
             details.append(view.category)
         details.append(f"{view.first_seen:%Y-%m-%d}")
         lines.append(f"- {head}\n    {' | '.join(details)} | evidence: {', '.join(e.source_id for e in view.supporting)}")
+    return "\n".join(lines)
+
+
+def next_text(items: Sequence[NextItem]) -> str:
+    """`tandem next` as a person reads it."""
+    if not items:
+        return "Nothing to move on right now."
+    lines = []
+    for entry in items:
+        lines.append(f"{entry.ranked.rank:>2}. [{entry.view.account}] {entry.view.summary}")
+        lines.append(f"    why: {entry.ranked.why}\n    do:  {entry.ranked.action}")
     return "\n".join(lines)

@@ -19,21 +19,25 @@ from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account, SlackUser
 from handlers import blocks
+from handlers.answers import Answers
 from handlers.context import SlackServices
 from handlers.next_view import NextView
 from handlers.permissions import may_act
+from handlers.settings_modal import open_settings
 
 log = logging.getLogger(__name__)
 
 USAGE: dict[str, str] = {
     "help": "`/tandem help` — this list",
     "next": "`/tandem next` — what to move on next across your accounts",
+    "ask": "`/tandem ask <question>` — an answer from the account's own history, with sources",
     "link": "`/tandem link <account>` — bind this channel to an account (creates it when new)",
     "accounts": "`/tandem accounts` — the accounts you can see",
     "status": "`/tandem status [account]` — stage, go-live, open blockers and next steps, last activity",
     "blockers": "`/tandem blockers [account]` — open blockers, whom they wait on, with their sources",
     "decisions": "`/tandem decisions [account] [words]` — the decision log, newest first, searchable",
     "set": "`/tandem set <account> golive|owner|stage|name|customer-answers|channel-nudges|llm <value>`",
+    "settings": "`/tandem settings` — your digest time and days, nudge thresholds, and per account its switches",
 }
 SETUP_COMMANDS = {"link", "set"}
 
@@ -59,6 +63,7 @@ class CommandCall:
     user_id: str
     channel_id: str
     team_id: str | None
+    trigger_id: str | None = None
 
 
 Reply = Callable[..., Awaitable[Any]]
@@ -81,15 +86,17 @@ def parse_command(body: dict[str, Any]) -> CommandCall:
         user_id=str(body.get("user_id", "")),
         channel_id=str(body.get("channel_id", "")),
         team_id=body.get("team_id"),
+        trigger_id=body.get("trigger_id"),
     )
 
 
 class TandemCommand:
     """Runs subcommands; each returns blocks for an ephemeral answer."""
 
-    def __init__(self, services: SlackServices, next_view: NextView) -> None:
+    def __init__(self, services: SlackServices, next_view: NextView, answers: Answers) -> None:
         self.services = services
         self.next_view = next_view
+        self.answers = answers
         self.runners: dict[str, Callable[[CommandCall], Awaitable[list[blocks.Block]]]] = {
             "link": self._link,
             "accounts": self._accounts,
@@ -98,6 +105,8 @@ class TandemCommand:
             "decisions": self._decisions,
             "set": self._set,
             "next": self._next,
+            "ask": self._ask,
+            "settings": self._settings,
         }
 
     def immediate_answer(self, call: CommandCall) -> list[blocks.Block] | None:
@@ -172,9 +181,23 @@ class TandemCommand:
             owned = repos.accounts_visible_to(session, user_id=call.user_id, is_lead=self.services.is_lead(call.user_id))
             return Scope(list(owned), False, call.args)
 
+    async def _ask(self, call: CommandCall) -> list[blocks.Block]:
+        user = await self.services.people.get(call.user_id)
+        linked = await asyncio.to_thread(self._read, lambda s: repos.get_link(s, channel_id=call.channel_id))
+        answer, _, hand_off = await self.answers.respond_to(user, call.channel_id, " ".join(call.args),
+                                                            in_dm=linked is None)
+        if hand_off is not None:
+            await self.answers.tell_owner(hand_off, user, call.channel_id, " ".join(call.args))
+        return answer
+
     async def _next(self, call: CommandCall) -> list[blocks.Block]:
         user = await self.services.people.get(call.user_id)
         return await self.next_view.blocks_for(user)
+
+    async def _settings(self, call: CommandCall) -> list[blocks.Block]:
+        """Open the settings modal; nothing to answer in the channel when it opened."""
+        await open_settings(self.services, user_id=call.user_id, trigger_id=call.trigger_id)
+        return []
 
     async def _set(self, call: CommandCall) -> list[blocks.Block]:
         if len(call.args) < 3:
@@ -234,9 +257,9 @@ class TandemCommand:
         return blocks.items_blocks(title, views, empty="No decisions found.")
 
 
-def register(app: AsyncApp, services: SlackServices, next_view: NextView) -> None:
+def register(app: AsyncApp, services: SlackServices, next_view: NextView, answers: Answers) -> None:
     """Wire `/tandem`: the ack answers help and unknown subcommands; the rest runs lazily."""
-    command = TandemCommand(services, next_view)
+    command = TandemCommand(services, next_view, answers)
 
     async def ack_tandem(ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
         call = parse_command(body)
@@ -255,6 +278,8 @@ def register(app: AsyncApp, services: SlackServices, next_view: NextView) -> Non
         except Exception:
             log.exception("/tandem %s failed", call.name)
             answer = blocks.message_blocks("Sorry, something went wrong on my side. The team has the details.")
+        if not answer:
+            return
         await respond(response_type="ephemeral", replace_original=False, text="Tandem", blocks=answer)
 
     app.command("/tandem")(ack=ack_tandem, lazy=[run_tandem])

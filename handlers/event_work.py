@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.ingest import IngestService
+from bot.ingest import IngestResult, IngestService
 from bot.records import SourceRecord
 from bot.store import repos
 from bot.store.db import session_scope
@@ -43,10 +43,15 @@ class SlackEventWork:
         self.gateway = gateway
         self.people = people
         self.handlers: dict[str, EventHandler] = {"message": self._message}
+        self._direct_message: EventHandler | None = None
 
     def on(self, event_type: str, handler: EventHandler) -> None:
         """Register the handler of one event type."""
         self.handlers[event_type] = handler
+
+    def on_direct_message(self, handler: EventHandler) -> None:
+        """Register the handler of messages in a DM with the bot."""
+        self._direct_message = handler
 
     async def __call__(self, payload: dict[str, Any]) -> None:
         """Dispatch one queued event by its type."""
@@ -65,7 +70,11 @@ class SlackEventWork:
 
     async def _message(self, event: dict[str, Any]) -> None:
         channel = event.get("channel")
-        if not isinstance(channel, str) or event.get("channel_type") == "im":
+        if event.get("channel_type") == "im":
+            if self._direct_message is not None:
+                await self._direct_message(event)
+            return
+        if not isinstance(channel, str):
             return
         found = await asyncio.to_thread(self._link, channel)
         if found is None:
@@ -83,18 +92,30 @@ class SlackEventWork:
         elif subtype in STORED_SUBTYPES:
             await self._store(event, channel, link, account_key)
 
-    async def _store(self, message: dict[str, Any], channel: str, link: ChannelLink, account_key: str) -> None:
+    async def store_message(self, message: dict[str, Any], channel: str) -> IngestResult | None:
+        """Store one message of a linked channel as a source (shortcuts use it for messages older than the link).
+
+        None when it is not stored: the channel is not linked, or the message is a bot's or has no text.
+        """
+        found = await asyncio.to_thread(self._link, channel)
+        if found is None:
+            return None
+        return await self._store(message, channel, *found)
+
+    async def _store(
+        self, message: dict[str, Any], channel: str, link: ChannelLink, account_key: str
+    ) -> IngestResult | None:
         identity = await self.gateway.identity()
         user_id = message.get("user")
         ts = message.get("ts")
         if not isinstance(user_id, str) or not isinstance(ts, str) or message.get("bot_id") or user_id == identity.user_id:
-            return
+            return None
         text = str(message.get("text") or "")
         if not text.strip():
-            return
+            return None
         user = await self.people.get(user_id)
         if user.is_bot:
-            return
+            return None
         thread_ts = message.get("thread_ts")
         record = SourceRecord(
             id=slack_source_id(channel, ts),
@@ -112,3 +133,4 @@ class SlackEventWork:
         )
         result = await asyncio.to_thread(self.ingest.ingest, record, account_key=account_key, author_user_id=user_id)
         log.info("stored %s in %s: %s", record.id, account_key, result.outcome)
+        return result

@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.business_days import add_business_days
 from bot.errors import UserFacingError
 from bot.item_actions import item_with_account, mark_done, snooze
+from bot.item_queries import ItemView, item_view
 from bot.localtime import local_date
 from bot.next_items import next_items, stall_days_for
 from bot.store import repos
@@ -18,6 +19,7 @@ from bot.store.db import session_scope
 from bot.store.models import SlackUser, UserPreference
 from handlers import blocks, ids
 from handlers.context import SlackServices
+from handlers.job_blocks import nudge_outcome_blocks
 from handlers.permissions import may_act
 
 DEFAULT_SNOOZE_DAYS = 2
@@ -40,10 +42,16 @@ class NextView:
                 accounts = repos.accounts_visible_to(session, user_id=user.user_id,
                                                      is_lead=self.services.is_lead(user.user_id))
                 items = next_items(session, accounts=accounts, today=today,
-                                   stall_days=stall_days_for(session, user.user_id))
+                                   stall_days=stall_days_for(session, user.user_id), tz=user.tz)
                 return blocks.next_blocks(items, page=page)
 
         return await asyncio.to_thread(load)
+
+    def current(self, item_id: int) -> ItemView:
+        """The item as it is now."""
+        with session_scope(self.services.engine) as session:
+            item, account = item_with_account(session, item_id)
+            return item_view(session, item=item, account=account)
 
     async def act(self, user: SlackUser, action_id: str, item_id: int) -> str:
         """Apply Done or Snooze for a user allowed on the item's account; returns what happened."""
@@ -92,7 +100,8 @@ def register(app: AsyncApp, services: SlackServices, view: NextView) -> None:
             refreshed = await view.blocks_for(user, page=page)
             await respond(replace_original=True, text=said, blocks=[blocks.context(said), *refreshed][:50])
         else:
-            await respond(response_type="ephemeral", replace_original=False, text=said)
+            current = await asyncio.to_thread(view.current, item_id)
+            await respond(replace_original=True, text=said, blocks=nudge_outcome_blocks(current, said))
 
     async def on_show_more(ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                            respond: Callable[..., Awaitable[Any]]) -> None:

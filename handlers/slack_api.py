@@ -95,6 +95,25 @@ class SlackGateway:
             if not cursor:
                 return members
 
+    async def find_by_metadata(self, channel_id: str, *, event_type: str, key: str, value: str,
+                               oldest: float) -> str | None:
+        """The ts of a message in `channel_id` since `oldest` whose metadata payload has `key == value`."""
+        cursor = None
+        while True:
+            reply = await self.client.conversations_history(
+                channel=channel_id, oldest=str(oldest), include_all_metadata=True, limit=200, cursor=cursor)
+            for message in reply.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
+                    return str(message["ts"])
+            cursor = (reply.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    async def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Edit one of the bot's messages."""
+        await self.client.chat_update(channel=channel, ts=ts, text=neutralise_mass_mentions(text), blocks=blocks)
+
     async def open_dm(self, user_id: str) -> str:
         """The DM channel id with a user."""
         reply = await self.client.conversations_open(users=user_id)

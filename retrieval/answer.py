@@ -3,8 +3,8 @@
 No guessing: an answer is given only when its relevance — how close the best sentence is to the
 question, plus how much of the question's rare vocabulary the top sources cover — reaches a
 threshold calibrated on the evaluation sets. Text after something that looks like instructions to
-an AI (a prompt injection) is never quoted, nor a sentence naming an account the caller says to
-avoid (another account's name, to keep look-alike accounts apart).
+an AI (a prompt injection) is never quoted, nor anything from a chunk naming an account the caller
+says to avoid (another account's name, to keep look-alike accounts apart).
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ _MIN_WORDS = 6
 class AnswerConfig:
     """How many hits and sentences to weigh, and the calibrated relevance threshold."""
 
-    hits_considered: int = 3
-    max_sentences: int = 24
+    hits_considered: int = 4
+    coverage_hits: int = 3
+    max_sentences: int = 32
     max_quotes: int = 2
     quote_ratio: float = 0.9
     lexical_weight: float = 0.3
@@ -44,13 +45,17 @@ class AnswerConfig:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence (or two short ones) of a hit; `similarity` is its cosine to the question."""
+    """A sentence (or two short ones) of a hit; `similarity` is its cosine to the question.
+
+    `chunk_text` is the indexed text of the chunk it comes from.
+    """
 
     hit: Hit
     rank: int
     text: str
     similarity: float = 0.0
     score: float = 0.0
+    chunk_text: str = ""
 
 
 def not_found(account_label: str) -> Answer:
@@ -79,6 +84,11 @@ def coverage(term_weights: Mapping[str, float], hits: Sequence[Hit]) -> float:
     return sum(w for t, w in term_weights.items() if _stem(t) in present) / total
 
 
+def mentions_any(text: str, names: Sequence[str]) -> bool:
+    """True when `text` names any of `names` as a whole word (case-insensitive)."""
+    return any(re.search(rf"\b{re.escape(n)}\b", text, re.I) for n in names if n.strip())
+
+
 def quotable(text: str) -> str:
     """The text up to anything addressed to an AI assistant (a prompt injection is never quoted)."""
     match = _INJECTION.search(text)
@@ -86,7 +96,7 @@ def quotable(text: str) -> str:
         return text
     cut = text.rfind("\n", 0, match.start())
     cut = max(cut, text.rfind("[", 0, match.start()))
-    return text[: max(cut, 0)]
+    return text[: max(cut, 0)].rstrip()
 
 
 def _units(text: str) -> list[str]:
@@ -110,19 +120,17 @@ class OfflineAnswerer:
         self.embedder = embedder
         self.config = config or AnswerConfig()
 
-    def candidates(self, question: str, hits: Sequence[Hit], avoid: Sequence[str] = ()) -> list[Candidate]:
+    def candidates(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
         """Scored candidate sentences from the top hits, best first."""
         cfg = self.config
-        avoided = [re.compile(rf"\b{re.escape(name)}\b", re.I) for name in avoid if name.strip()]
         raw: list[Candidate] = []
         seen: set[str] = set()
         for rank, hit in enumerate(hits[: cfg.hits_considered]):
             for chunk in hit.chunks or (hit.chunk,):
                 for unit in _units(chunk.text):
-                    if unit in seen or len(raw) >= cfg.max_sentences or any(p.search(unit) for p in avoided):
-                        continue
-                    seen.add(unit)
-                    raw.append(Candidate(hit, rank, unit))
+                    if unit not in seen and len(raw) < cfg.max_sentences:
+                        seen.add(unit)
+                        raw.append(Candidate(hit, rank, unit, chunk_text=chunk.indexed_text))
         if not raw:
             return []
         vectors = self.embedder.embed([question] + [c.text for c in raw])
@@ -134,6 +142,7 @@ class OfflineAnswerer:
                 c.text,
                 float(sim),
                 float(sim) + cfg.lexical_weight * lexical_overlap(question, c.text) + cfg.rank_weight / (1 + c.rank),
+                c.chunk_text,
             )
             for c, sim in zip(raw, similarity, strict=True)
         ]
@@ -146,7 +155,7 @@ class OfflineAnswerer:
         if not ranked:
             return 0.0
         weights = term_weights or {w: 1.0 for w in content_words(question)}
-        return ranked[0].similarity + self.config.coverage_weight * coverage(weights, hits[: self.config.hits_considered])
+        return ranked[0].similarity + self.config.coverage_weight * coverage(weights, hits[: self.config.coverage_hits])
 
     def answer(
         self,
@@ -159,14 +168,25 @@ class OfflineAnswerer:
     ) -> Answer:
         """Quote up to `max_quotes` well-supported sentences, or say nothing relevant was found.
 
+        Quotes after the best one come only from sources no older than its own, so an older,
+        superseded statement is not set beside the current one.
+
         `term_weights` are the question terms' rarity among what the asker may see
-        (`KeywordIndex.term_weights`); `avoid` are names whose sentences are never quoted.
+        (`KeywordIndex.term_weights`); `avoid` are names whose chunks are never quoted.
         """
         cfg = self.config
-        ranked = self.candidates(question, hits, avoid)
+        ranked = self.candidates(question, hits)
         if self.relevance(question, hits, ranked, term_weights or {}) < cfg.min_relevance:
             return not_found(account_label)
-        chosen = [c for c in ranked if c.score >= cfg.quote_ratio * ranked[0].score][: cfg.max_quotes]
+        allowed = [c for c in ranked if not mentions_any(c.chunk_text, avoid)]
+        if not allowed:
+            return not_found(account_label)
+        best = allowed[0]
+        chosen = [best] + [
+            c
+            for c in allowed[1:]
+            if c.score >= cfg.quote_ratio * best.score and c.hit.chunk.epoch >= best.hit.chunk.epoch
+        ][: cfg.max_quotes - 1]
         citations: list[Citation] = []
         lines = [f"From {account_label}'s history:"]
         for candidate in chosen:

@@ -18,6 +18,7 @@ from retrieval.chunking import SourceText, chunk_source
 from retrieval.embeddings import Embedder, MiniLMEmbedder
 from retrieval.index import VectorIndex, embedded_client, server_client
 from retrieval.keyword import KeywordIndex
+from retrieval.llm_answer import LLMAnswerer
 from retrieval.search import HybridSearch, SearchConfig
 from retrieval.types import Answer, Hit
 
@@ -25,7 +26,7 @@ from retrieval.types import Answer, Hit
 class Retriever:
     """Per-account hybrid index with cited offline answers (and an optional LLM answerer)."""
 
-    def __init__(self, search: HybridSearch, answerer: OfflineAnswerer | None = None) -> None:
+    def __init__(self, search: HybridSearch, answerer: OfflineAnswerer | LLMAnswerer | None = None) -> None:
         self.search_index = search
         self.answerer = answerer or OfflineAnswerer(search.vectors.embedder)
 

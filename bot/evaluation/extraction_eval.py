@@ -3,7 +3,7 @@
 Reports, on onboarding-dev: record-level precision/recall/F1 per kind for the keyword baseline,
 the shipped model and leave-one-account-out models (trained without the scored account); owner,
 ball-in-court, category and due-date accuracy on matched items; the end state after replaying
-every record through the merge plan, against state.json. Then the Enron email-intent F1 on the
+every record through the real ingest path (IngestService + ItemStore on a temp SQLite file), against state.json. Then the Enron email-intent F1 on the
 actionable class and the MailEx Request_Action recall at email level.
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from bot.extraction.analysis import ExtractionContext
 from bot.extraction.baseline import keyword_items
@@ -27,7 +28,6 @@ from bot.extraction.corpus import (
     sentence_record,
 )
 from bot.extraction.extractor import OfflineExtractor
-from bot.extraction.merge import AddEvidence, Create, OpenItem, Resolve, Supersede, plan_merge, subject_of
 from bot.extraction.model import ClauseModel
 from bot.extraction.similarity import containment
 from bot.extraction.train import DEFAULT_DATA, analyse_corpus, enron_rows, fit
@@ -36,8 +36,13 @@ from bot.records import ExtractedItem, SourceRecord
 KINDS = ("blocker", "next_step", "decision")
 MATCH_THRESHOLD = 0.2
 ENRON_FOLDS = 5
-EVIDENCE_CHARS = 600
 Extract = Callable[[SourceRecord, ExtractionContext], list[ExtractedItem]]
+
+
+class Extractor(Protocol):
+    """Anything with the extractor's `extract`."""
+
+    def extract(self, record: SourceRecord, context: ExtractionContext) -> list[ExtractedItem]: ...
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -117,54 +122,48 @@ def field_accuracy(labelled: Sequence[LabelledRecord], predicted: Sequence[list[
     }
 
 
-@dataclass
-class _Tracked:
-    item: OpenItem
-    status: str = "open"
-    sources: list[str] = field(default_factory=list)
+class _ByAccount:
+    """One extractor per account (leave-one-account-out), behind the single `extract` the store calls."""
+
+    def __init__(self, extractors: dict[str, Extractor]) -> None:
+        self.extractors = extractors
+
+    def extract(self, record: SourceRecord, context: ExtractionContext) -> list[ExtractedItem]:
+        return self.extractors[record.account or ""].extract(record, context)
 
 
-def _apply(tracked: dict[str, _Tracked], actions: list, record: SourceRecord, thread: str) -> None:
-    for action in actions:
-        if isinstance(action, Create | Supersede):
-            extracted = action.extracted
-            if isinstance(action, Supersede):
-                tracked[action.old_item_id].status = "superseded"
-            new_id = f"{record.id}#{len(tracked)}"
-            tracked[new_id] = _Tracked(
-                OpenItem(
-                    id=new_id, kind=extracted.kind, summary=extracted.summary or "", owner=extracted.owner,
-                    waiting_on=extracted.waiting_on, due=extracted.due, category=extracted.category,
-                    source_ids=(record.id,), evidence=(record.text[:EVIDENCE_CHARS],), threads=(thread,),
-                    subject=subject_of(f"{extracted.summary} {extracted.span}"),
-                ),
-                sources=[record.id],
-            )
-        elif isinstance(action, AddEvidence):
-            entry = tracked[action.item_id]
-            old, new = entry.item, action.extracted
-            entry.item = OpenItem(
-                id=old.id, kind=old.kind, summary=old.summary, owner=new.owner or old.owner,
-                waiting_on=new.waiting_on or old.waiting_on, due=new.due or old.due, category=old.category,
-                source_ids=(*old.source_ids, record.id), evidence=(*old.evidence, record.text[:EVIDENCE_CHARS]),
-                threads=tuple(dict.fromkeys((*old.threads, thread))), subject=old.subject,
-            )
-            entry.sources.append(record.id)
-        elif isinstance(action, Resolve):
-            tracked[action.item_id].status = "resolved"
+def replay_store(records: Sequence[SourceRecord], extractors: dict[str, Extractor]) -> dict[str, list[dict[str, object]]]:
+    """Ingest every record, in order, through the real ingest path (IngestService + ItemStore) into a
+    temp-file SQLite store; return each account's items as {kind, status, sources} (raising and
+    restating source ids, like state.json's evidence)."""
+    from sqlmodel import Session, select
 
+    from bot.ingest import IngestService
+    from bot.items import ItemStore
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
+    from bot.store.models import Account, Item, ItemEvidence, Source
 
-def replay(records: Sequence[SourceRecord], extract: Extract) -> dict[str, _Tracked]:
-    """Run one account's records in order through the extractor and the merge plan."""
-    tracked: dict[str, _Tracked] = {}
-    earlier: list[SourceRecord] = []
-    for record in records:
-        thread = record.thread or record.id
-        items = extract(record, ExtractionContext(earlier=list(earlier)))
-        open_items = [t.item for t in tracked.values() if t.status == "open"]
-        _apply(tracked, plan_merge(open_items, items, thread=thread, text=record.text), record, thread)
-        earlier.append(record)
-    return tracked
+    with tempfile.TemporaryDirectory(prefix="tandem-eval-") as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'replay.db'}")
+        upgrade(engine)
+        ingest = IngestService(engine, items=ItemStore(_ByAccount(extractors)))
+        for record in records:
+            ingest.ingest(record, account_key=record.account or "")
+        out: dict[str, list[dict[str, object]]] = {}
+        with Session(engine) as session:
+            keys = {a.id: a.key for a in session.exec(select(Account)).all()}
+            evidence: dict[int, list[str]] = {}
+            rows = session.exec(select(ItemEvidence, Source).join(Source, Source.id == ItemEvidence.source_id)
+                                .order_by(Source.ts, Source.id)).all()
+            for row, source in rows:
+                if row.role in ("raised", "restated"):
+                    evidence.setdefault(row.item_id, []).append(source.external_id)
+            for item in session.exec(select(Item).order_by(Item.id)).all():
+                out.setdefault(keys[item.account_id], []).append(
+                    {"kind": item.kind, "status": item.status, "sources": evidence.get(item.id or 0, [])})
+        engine.dispose()
+    return out
 
 
 def _set_f1(predicted: list[list[str]], gold: list[list[str]]) -> dict[str, float]:
@@ -180,16 +179,18 @@ def _set_f1(predicted: list[list[str]], gold: list[list[str]]) -> dict[str, floa
     return prf(tp, len(predicted) - tp, len(gold) - tp)
 
 
-def end_state(labelled: Sequence[LabelledRecord], state: dict, extractors: dict[str, Extract]) -> dict[str, object]:
-    """Replay every account and compare open/resolved blockers, open next steps and current decisions."""
+def end_state(labelled: Sequence[LabelledRecord], state: dict, extractors: dict[str, Extractor]) -> dict[str, object]:
+    """Replay every account through the store and compare open/resolved blockers, open next steps and
+    current decisions with state.json."""
+    replayed = replay_store([g.record for g in labelled], extractors)
     collected: dict[str, list[list[list[str]]]] = {k: [[], []] for k in ("open_blockers", "resolved_blockers",
                                                                              "open_next_steps", "current_decisions")}
-    for account, group in by_account(list(labelled)):
-        tracked = replay([g.record for g in group], extractors[account])
+    for account, _ in by_account(list(labelled)):
+        items = replayed.get(account, [])
         gold = state[account]
 
-        def predicted(kind: str, status: str, entries: dict[str, _Tracked] = tracked) -> list[list[str]]:
-            return [t.sources for t in entries.values() if t.item.kind == kind and t.status == status]
+        def predicted(kind: str, status: str, entries: list[dict[str, object]] = items) -> list[list[str]]:
+            return [list(e["sources"]) for e in entries if e["kind"] == kind and e["status"] == status]  # type: ignore[call-overload]
 
         collected["open_blockers"][0] += predicted("blocker", "open")
         collected["open_blockers"][1] += [g["evidence"] for g in gold["open_blockers"]]
@@ -204,13 +205,13 @@ def end_state(labelled: Sequence[LabelledRecord], state: dict, extractors: dict[
     return {name: _set_f1(pred, gold) for name, (pred, gold) in collected.items()}
 
 
-def _loao_extractors(labelled: Sequence[LabelledRecord], extra: list) -> dict[str, Extract]:
+def _loao_extractors(labelled: Sequence[LabelledRecord], extra: list) -> dict[str, OfflineExtractor]:
     analysed = analyse_corpus(labelled)
-    extractors: dict[str, Extract] = {}
+    extractors: dict[str, OfflineExtractor] = {}
     for account, _ in by_account(list(labelled)):
         keep = [n for n, g in enumerate(labelled) if g.record.account != account]
         model = fit([analysed[n] for n in keep], [labelled[n] for n in keep], extra)
-        extractors[account] = OfflineExtractor(model).extract
+        extractors[account] = OfflineExtractor(model)
     return extractors
 
 
@@ -293,9 +294,9 @@ def run(data_dir: Path) -> dict[str, object]:
     loao = _loao_extractors(labelled, extra)
     baseline_pred = [keyword_items(g.record) for g in labelled]
     shipped_pred = [shipped.extract(g.record, c) for g, c in zip(labelled, contexts, strict=True)]
-    loao_pred = [loao[g.record.account or ""](g.record, c) for g, c in zip(labelled, contexts, strict=True)]
+    loao_pred = [loao[g.record.account or ""].extract(g.record, c) for g, c in zip(labelled, contexts, strict=True)]
     state = load_state(data_dir)
-    shipped_by_account = {account: shipped.extract for account, _ in by_account(labelled)}
+    shipped_by_account = {account: shipped for account, _ in by_account(labelled)}
     return {
         "records": len(labelled),
         "onboarding": {
@@ -343,7 +344,7 @@ def render_markdown(results: dict[str, object]) -> str:
             for key in ("owner", "owner_next_step", "waiting_on", "due", "due_when_dated", "category")
         ]
         lines.append(f"| {model_name} | " + " | ".join(cells) + " |")
-    lines += ["", "### End state after replaying every record through the merge plan (vs state.json)", "",
+    lines += ["", "### End state after ingesting every record through the real ingest path (IngestService + ItemStore, temp SQLite file; vs state.json)", "",
               "| model | open blockers F1 | resolved blockers F1 | open next steps F1 | current decisions F1 |",
               "|---|---|---|---|---|"]
     for model_name, scores in results["end_state"].items():

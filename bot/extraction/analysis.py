@@ -30,6 +30,8 @@ class AnalysedSentence:
     due: DueMatch | None
     persons: tuple[tuple[int, str], ...]
     features: list[int]
+    cues: tuple[str, ...] = ()
+    following_cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class AnalysedRecord:
     people: People
     sentences: list[AnalysedSentence]
     injection: bool
+    earlier: Sequence[SourceRecord] = ()
 
 
 def _person_spans(text: str, persons: list[tuple[int, str]]) -> tuple[tuple[int, int], ...]:
@@ -80,5 +83,6 @@ def analyse(record: SourceRecord, context: ExtractionContext) -> AnalysedRecord:
             person_spans=_person_spans(sentence.text, persons),
             due_span=(due.start, due.start + len(due.phrase)) if due else None,
         )
-        analysed.append(AnalysedSentence(sentence, due, tuple(persons), hashed(feature_names(view))))
-    return AnalysedRecord(record, people, analysed, segmented.injection)
+        analysed.append(AnalysedSentence(sentence, due, tuple(persons), hashed(feature_names(view)),
+                                         view.cues, view.following_cues))
+    return AnalysedRecord(record, people, analysed, segmented.injection, context.earlier)

@@ -75,9 +75,22 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\bdone\b", r"✅", r"\b(?:sent|delivered|fixed|shipped|uploaded|attached|finished)\b", r"\bcomplete[ds]?\b",
         r"\bis in production\b", r"\bworks?\b", r"\bunblocked\b", r"\barrived\b", r"\bnow (?:syncs?|works?|live)\b",
     ),
+    "chase": _cue(
+        r"\bstill\b", r"\bchas(?:e|ed|es|ing)\b", r"\bany (?:news|update|progress)\b", r"\breminder\b",
+        r"\bfollow(?:ing)?[- ]up\b", r"\bnudg(?:e|ing)\b", r"\bhaven't heard\b", r"\bno (?:news|word|reply|response) (?:yet|from)\b",
+        r"\bnot yet\b", r"\bonce again\b", r"\bas (?:a )?reminder\b",
+    ),
+    "completed": _cue(
+        r"^(?:\w+ ){0,5}(?:approved|signed|granted|whitelisted|reloaded|loaded|activated|assigned|created|resolved|"
+        r"finished|countersigned|trained|passed|switched|merged|deployed|arrived|received|booked|uploaded|enabled)\b",
+        r"\b(?:is|are|was|were|has been|have been|now) (?:\w+ )?(?:fixed|resolved|live|active|approved|signed|done|in production)\b",
+        r"\bsigned off\b(?! (?:on|by) (?:monday|tuesday|wednesday|thursday|friday))", r"\bas of (?:this|today|yesterday)\b",
+        r"^(?:fixed|done|sent|approved|signed|resolved|delivered|completed?)\b", r"✅|:white_check_mark:|:heavy_check_mark:",
+    ),
     "negation": _cue(
         r"\bnothing (?:is )?block", r"\bnot block", r"\bno action\b", r"\bno need\b", r"\bnot required\b",
         r"\bnot urgent\b", r"\bnothing to do\b", r"\bisn't blocking\b", r"\bno impact\b", r"\bnot (?:an? )?(?:issue|problem)\b",
+        r"\bno blockers?\b", r"\bnothing (?:is )?(?:open|outstanding|pending)\b", r"\b(?:isn't|is not|aren't) blocking\b",
     ),
     "hypothetical": _cue(
         r"^if\b", r"\bif (?:we|you|they) (?:ever|had|were|brought|wanted)\b", r"\bhypothetical", r"\bwould it\b",

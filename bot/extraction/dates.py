@@ -67,6 +67,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+_ANY = re.compile("|".join(f"(?P<{name}>{pattern.pattern})" for name, pattern in _PATTERNS), re.IGNORECASE)
+_ORDER = {name: order for order, (name, _) in enumerate(_PATTERNS)}
+
+
 @dataclass(frozen=True)
 class DueMatch:
     """A due phrase found in text and the date it resolves to."""
@@ -170,17 +174,29 @@ _DATE_HINT = re.compile(
 )
 
 
+def _valid(kind: str, phrase: str) -> bool:
+    if kind == "month_day" and _month_of(phrase.split()[0]) is None:
+        return False
+    return not (kind == "weekday" and phrase.lower().rstrip() in ("sat", "sun", "wed", "fri", "mon", "thu"))
+
+
 def find_due(text: str, ts: datetime, tz: str | None) -> DueMatch | None:
     """The first resolvable due phrase in `text`, resolved against `ts` in `tz`."""
     if not _DATE_HINT.search(text):
         return None
+    first = _ANY.search(text)
+    if first is None:
+        return None
+    kind = next(name for name, value in first.groupdict().items() if value is not None)
+    if _valid(kind, first.group(0)):
+        # the leftmost match, earliest pattern first: what the loop below would pick
+        resolved = _resolve(kind, first.group(0), local_day(ts, tz))
+        return DueMatch(phrase=first.group(0), start=first.start(), due=resolved) if resolved else None
     today = local_day(ts, tz)
     best: tuple[int, int, str, str] | None = None
     for order, (kind, pattern) in enumerate(_PATTERNS):
         for match in pattern.finditer(text):
-            if kind == "month_day" and _month_of(match.group(0).split()[0]) is None:
-                continue
-            if kind == "weekday" and match.group(0).lower().rstrip() in ("sat", "sun", "wed", "fri", "mon", "thu"):
+            if not _valid(kind, match.group(0)):
                 continue
             candidate = (match.start(), order, kind, match.group(0))
             if best is None or candidate[:2] < best[:2]:

@@ -19,6 +19,7 @@ from bot.extraction.similarity import overlap
 from bot.records import ExtractedItem, SourceRecord
 
 ITEM_KINDS = ("blocker", "next_step", "decision")
+COMPLETION_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class OfflineExtractor:
             for kind, probability in self.model.probabilities(ITEM_KINDS, sentence.features).items():
                 if kind == "decision" and analysed.injection:
                     continue
+                if kind == "blocker" and not _may_block(sentence):
+                    continue
                 if probability >= self.thresholds.of(kind):
                     items.append(_item(kind, probability, sentence, analysed))
         items = _without_twins(items)
@@ -58,17 +61,56 @@ class OfflineExtractor:
     def _resolution(self, analysed: AnalysedRecord) -> ExtractedItem | None:
         if analysed.injection or not analysed.sentences:
             return None
-        features = sorted({f for s in analysed.sentences if not s.sentence.forwarded for f in s.features})
+        own = [s for s in analysed.sentences if not s.sentence.forwarded]
+        if _is_chase(own):
+            return None
+        features = sorted({f for s in own for f in s.features})
         probability = self.model.probability("resolution", features)
         if probability < self.thresholds.resolution:
-            return None
+            if not any(_reports_completion(s) for s in own):
+                return None
+            probability = max(probability, COMPLETION_CONFIDENCE)
         record = analysed.record
         span = next(
             (s.sentence.text for s in analysed.sentences if CUES["done"].search(s.sentence.text.lower())),
             analysed.sentences[0].sentence.text,
         )
         target = record.thread if record.thread and record.thread != record.id else None
-        return ExtractedItem(record.id, "resolution", None, resolves=target, confidence=probability, span=span)
+        people = sorted({name for s in own for _, name in s.persons})
+        return ExtractedItem(record.id, "resolution", None, resolves=target, confidence=probability, span=span,
+                             extra={"author": record.author, "side": analysed.people.side_of(record.author) or record.side,
+                                    "people": people})
+
+
+_OPEN_GATE = frozenset({"gate", "until"})
+
+
+def _may_block(sentence: AnalysedSentence) -> bool:
+    """A blocker is never a negation ("nothing blocking", "not urgent" next), nor a completed action
+    ("X approved, it's active") or a hypothetical, unless a gate is stated in the same sentence."""
+    cues = set(sentence.cues)
+    if "negation" in cues or "negation" in sentence.following_cues:
+        return False
+    if cues & _OPEN_GATE:
+        return True
+    return not cues & {"completed", "hypothetical"}
+
+
+def _reports_completion(sentence: AnalysedSentence) -> bool:
+    """A plain report that something got done ("CAB approved the app", "PIA signed ✅", "Fixed: ...")."""
+    cues = set(sentence.cues)
+    text = sentence.sentence.text.rstrip()
+    return "completed" in cues and not cues & {"chase", "gate", "hypothetical", "until"} and not text.endswith("?")
+
+
+def _is_chase(sentences: list[AnalysedSentence]) -> bool:
+    """A chase or restatement ("still waiting on IT", "any update?") never clears anything — unless one
+    of its sentences reports a completion of its own."""
+    cues = [set(s.cues) for s in sentences]
+    chase = any("chase" in c and ("gate" in c or "until" in c or s.sentence.text.rstrip().endswith("?") or "completed" not in c)
+                for c, s in zip(cues, sentences, strict=True))
+    completed = any("completed" in c and "chase" not in c and "gate" not in c for c in cues)
+    return chase and not completed
 
 
 def _item(kind: str, probability: float, sentence: AnalysedSentence, analysed: AnalysedRecord) -> ExtractedItem:

@@ -6,6 +6,10 @@ import re
 
 from bot.extraction.analysis import AnalysedRecord, AnalysedSentence
 from bot.extraction.cues import CUES
+from bot.extraction.similarity import content_stems, overlap
+
+RELAY_LOOKBACK = 8
+RELAY_OVERLAP = 0.2
 
 _ADDRESS = re.compile(r"^(?:hi |hello |dear |hey |thanks |ok |okay )?@?([A-Z][\w'\-]+(?: [A-Z][\w'\-]+)?)\s*(?:,|—|-|:|\s(?=could|can|would|please|will))")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'll|i'm|i've|i'd|me|my|let me)\b")
@@ -88,15 +92,102 @@ def next_step_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | N
     return speaker
 
 
+_PRONOUN = re.compile(r"\b(?:she|he|her|him|his)\b", re.I)
+_YOU = re.compile(r"\b(?:you|your|you've|you're)\b", re.I)
+_OWN_BODY = re.compile(
+    r"\b(?:our|my)\s+(?:\w+\s+){0,2}(?:cab|change (?:advisory )?board|security|ciso|committee|council|board|review)\b"
+    r"|\b(?:goes|go|went) to (?:the )?(?:cab|change board)\b|\breviewed at the\b|\buntil i(?:'ve| have)? (?:finished|reviewed|signed|approved)",
+    re.I,
+)
+_RELAY = re.compile(r"\bconfirm(?:ed|ing)?\b|\bnoted\b|\bfor everyone\b|\bis locked\b|\bit is\b|\bas the target\b", re.I)
+_THANKED = re.compile(r"^(?i:thanks|thank you|danke|cheers)[,!]?\s+@?([A-Z][\w'\-]+(?: [A-Z][\w'\-]+)?)")
+
+
+def _earlier_in_record(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
+    """The last person (not the speaker) named before this sentence in the same record."""
+    for other in reversed(analysed.sentences[: item.sentence.index]):
+        names = [n for _, n in other.persons if n != item.sentence.speaker]
+        if names:
+            return names[-1]
+    return None
+
+
 def blocker_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
-    """Who can unblock: a person named in the sentence other than the speaker, else None."""
+    """Who can unblock: a person named in the sentence (not the speaker); for "she"/"you", the person
+    named or addressed earlier in the record; for a gate of the speaker's own body ("our CAB", "until
+    I've finished it"), the speaker; else None."""
+    text = item.sentence.text
     others = [n for _, n in item.persons if n != item.sentence.speaker]
-    return others[-1] if others else None
+    if others:
+        return others[-1]
+    if _PRONOUN.search(text):
+        earlier = _earlier_in_record(item, analysed)
+        if earlier:
+            return earlier
+    if _YOU.search(text):
+        addressed = _greeted(analysed) or _mentioned_first(analysed, item.sentence.speaker)
+        if addressed:
+            return addressed
+    customer_speaker = (analysed.people.side_of(item.sentence.speaker) or analysed.record.side) == "customer"
+    if customer_speaker and (_OWN_BODY.search(text) or category_of(text) == "it_approval"):
+        return item.sentence.speaker
+    return None
+
+
+def _mentioned_first(analysed: AnalysedRecord, speaker: str) -> str | None:
+    for sentence in analysed.sentences:
+        if "@" in sentence.sentence.text:
+            names = [n for _, n in sentence.persons if n != speaker]
+            if names:
+                return names[0]
+    return None
 
 
 def decision_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
-    """The approver named with a decision verb, else whoever said it."""
-    return _subject_person(item, _DECIDER_VERB) or item.sentence.speaker
+    """The approver named with a decision verb; for a relay ("confirmed", "noted for everyone", "X is
+    locked as the target") by the vendor, the person thanked or the previous speaker of a transcript;
+    else whoever said it."""
+    named = _subject_person(item, _DECIDER_VERB)
+    if named:
+        return named
+    speaker = item.sentence.speaker
+    side = analysed.people.side_of(speaker) or (analysed.record.side if speaker == analysed.record.author else None)
+    if side == "vendor" and _RELAY.search(item.sentence.text):
+        first = analysed.sentences[0].sentence.text if analysed.sentences else ""
+        thanked = _THANKED.match(first)
+        if thanked:
+            name = analysed.people.resolve(thanked.group(1))
+            if name and name != speaker:
+                return name
+        previous = _previous_speaker(item, analysed) or _earlier_decider(item, analysed)
+        if previous:
+            return previous
+    if re.match(r"(?:she|he)\b", item.sentence.text, re.I):
+        earlier = _earlier_in_record(item, analysed)
+        if earlier:
+            return earlier
+    return speaker
+
+
+def _earlier_decider(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
+    """For a relay, the author of the latest recent record outside the vendor that says the same thing."""
+    stems = content_stems(item.sentence.text)
+    for record in reversed(list(analysed.earlier)[-RELAY_LOOKBACK:]):
+        side = analysed.people.side_of(record.author) or record.side
+        if side != "vendor" and record.author != item.sentence.speaker and overlap(stems, record.text) >= RELAY_OVERLAP:
+            return record.author
+    return None
+
+
+def _previous_speaker(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
+    """In a transcript, the speaker of the turn before this sentence's turn, when not the vendor."""
+    if analysed.record.kind != "transcript":
+        return None
+    for other in reversed(analysed.sentences[: item.sentence.index]):
+        if other.sentence.turn < item.sentence.turn and other.sentence.speaker != item.sentence.speaker:
+            name = analysed.people.resolve(other.sentence.speaker) or other.sentence.speaker
+            return name if analysed.people.side_of(name) != "vendor" else None
+    return None
 
 
 def side_waiting(kind: str, owner: str | None, item: AnalysedSentence, analysed: AnalysedRecord,

@@ -18,9 +18,14 @@ from bot.records import ExtractedItem
 
 RESTATE_BLOCKER = 0.25
 RESTATE_NEXT_STEP = 0.45
-RESOLVE_ACROSS_THREADS = 0.3
-RESOLVE_ALSO_IN_THREAD = 0.1
+RESOLVE_THRESHOLD = 0.4
+RESOLVE_ALSO = 0.8
 SAME_THREAD_BONUS = 0.3
+TICKET_BONUS = 0.5
+CONTAINMENT_WEIGHT = 0.7
+SHORT_EVIDENCE = 400
+OWNER_BONUS = 0.15
+SIDE_BONUS = 0.05
 SAME_CATEGORY_BONUS = 0.15
 TWIN_BLOCKER = 0.3
 RELAY_DECISION = 0.6
@@ -60,6 +65,14 @@ class OpenItem:
 
     def text(self) -> str:
         return " ".join((self.summary, *self.evidence))
+
+    def stems(self) -> set[str]:
+        """Content stems of the summary and every evidence text."""
+        return content_stems(self.text())
+
+    def focus(self) -> set[str]:
+        """Content stems of the summary and the short evidence texts (a long transcript says too much)."""
+        return content_stems(" ".join((self.summary, *(e for e in self.evidence if len(e) <= SHORT_EVIDENCE))))
 
 
 @dataclass(frozen=True)
@@ -109,11 +122,25 @@ def _tickets(text: str) -> set[str]:
 
 
 def _similarity(extracted: ExtractedItem, item: OpenItem, body: str = "") -> float:
+    """Dice overlap with the item's own words (summary and short evidence), or the share of the new
+    item's words found anywhere in its evidence (a long transcript dilutes Dice), plus a shared ticket id."""
     new_text = f"{extracted.summary or ''} {extracted.span}"
-    score = overlap(new_text, item.text())
+    new_stems = content_stems(new_text)
+    score = max(overlap(new_stems, item.focus()), CONTAINMENT_WEIGHT * _containment(new_stems, item.stems()))
     if _tickets(f"{new_text} {body}") & _tickets(item.text()):
-        score += 0.5
+        score += TICKET_BONUS
     return score
+
+
+def _twins(a: OpenItem, b: OpenItem) -> float:
+    """How much two open blockers look like one blocker raised twice (a restatement that failed to fold)."""
+    a_summary, b_summary = content_stems(a.summary), content_stems(b.summary)
+    return max(overlap(a.focus(), b.focus()),
+               CONTAINMENT_WEIGHT * max(_containment(a_summary, b.stems()), _containment(b_summary, a.stems())))
+
+
+def _containment(wanted: set[str], pool: set[str]) -> float:
+    return len(wanted & pool) / len(wanted) if wanted else 0.0
 
 
 def _best(candidates: Sequence[OpenItem], extracted: ExtractedItem, thread: str | None = None,
@@ -134,26 +161,52 @@ def _best(candidates: Sequence[OpenItem], extracted: ExtractedItem, thread: str 
     return item, score
 
 
+def _resolution_score(item: OpenItem, record_stems: set[str], body: str, thread: str | None,
+                      extracted: ExtractedItem) -> float:
+    """How well a resolving record fits an open item: shared content (both ways), a shared ticket id,
+    the same thread, and the ball in court (the party the item waited on reports it done)."""
+    item_text = item.text()
+    summary_stems = content_stems(item.summary)
+    covered = len(summary_stems & record_stems) / len(summary_stems) if summary_stems else 0.0
+    score = 0.5 * covered + overlap(record_stems, item.focus())
+    if _tickets(body) & _tickets(item_text):
+        score += TICKET_BONUS
+    if thread and thread in item.threads:
+        score += SAME_THREAD_BONUS
+    extra = extracted.extra or {}
+    author, side = extra.get("author"), extra.get("side")
+    if author and author == item.owner:
+        score += OWNER_BONUS
+    elif side and side == item.waiting_on:
+        score += SIDE_BONUS
+    people = extra.get("people") or ()
+    if item.owner and item.owner in people and item.owner != author:
+        score += OWNER_BONUS / 2
+    return score
+
+
 def _plan_resolution(extracted: ExtractedItem, open_items: Sequence[OpenItem], text: str,
-                     thread: str | None, closed: set[str]) -> list[Action]:
-    candidates = [i for i in open_items if i.kind in ("blocker", "next_step") and i.id not in closed]
-    probe = ExtractedItem(extracted.source_id, "resolution", text, span=extracted.span)
-    in_thread = [i for i in candidates if thread and thread in i.threads]
-    if in_thread:
-        best, _ = _best(in_thread, probe)
-        chosen = [best] + [i for i in in_thread if i is not best and _similarity(probe, i) >= RESOLVE_ALSO_IN_THREAD]
-    else:
-        chosen = []
-        for kind in ("blocker", "next_step"):
-            best, score = _best([i for i in candidates if i.kind == kind], probe)
-            if best and score >= RESOLVE_ACROSS_THREADS:
-                chosen.append(best)
+                     thread: str | None, closed: set[str], restated: set[str]) -> list[Action]:
+    """Close the best-fitting open blocker and next step (and any other clear fit) — never an item
+    this same record raises or restates."""
+    candidates = [i for i in open_items
+                  if i.kind in ("blocker", "next_step") and i.id not in closed and i.id not in restated
+                  and extracted.source_id not in i.source_ids]
+    stems = content_stems(text)
+    scored = sorted(((_resolution_score(i, stems, text, thread, extracted), n, i) for n, i in enumerate(candidates)),
+                    key=lambda t: (-t[0], -t[1]))
+    chosen: list[OpenItem] = []
+    for kind in ("blocker", "next_step"):
+        best = next(((score, item) for score, _, item in scored if item.kind == kind), None)
+        if best and best[0] >= RESOLVE_THRESHOLD:
+            chosen.append(best[1])
+    chosen += [item for score, _, item in scored if score >= RESOLVE_ALSO and item not in chosen]
     twins = [
         other for other in candidates
         if other not in chosen and other.kind == "blocker"
-        and any(c.kind == "blocker" and overlap(c.summary, other.summary) >= TWIN_BLOCKER for c in chosen if c)
+        and any(c.kind == "blocker" and _twins(c, other) >= TWIN_BLOCKER for c in chosen)
     ]
-    return [Resolve(i.id, extracted) for i in [*chosen, *twins] if i]
+    return [Resolve(i.id, extracted) for i in [*chosen, *twins]]
 
 
 def _dates_in(text: str) -> set[str]:
@@ -197,20 +250,24 @@ def plan_merge(
     """
     actions: list[Action] = []
     closed: set[str] = set()
+    restated: set[str] = set()
+    resolutions = [item for item in extracted if item.kind == "resolution"]
     for item in extracted:
         if item.kind == "resolution":
-            planned = _plan_resolution(item, open_items, text or item.span, item.resolves or thread, closed)
-            closed.update(a.item_id for a in planned if isinstance(a, Resolve))
-            actions.extend(planned)
             continue
-        same_kind = [i for i in open_items if i.kind == item.kind and i.id not in closed]
+        same_kind = [i for i in open_items if i.kind == item.kind]
         if item.kind == "decision":
             actions.append(_plan_decision(item, same_kind))
             continue
         threshold = RESTATE_BLOCKER if item.kind == "blocker" else RESTATE_NEXT_STEP
-        best, score = _best(same_kind, item, thread, text)
-        if best and score >= threshold and best.id not in {getattr(a, "item_id", "") for a in actions}:
+        best, score = _best([i for i in same_kind if i.id not in restated], item, thread, text)
+        if best and score >= threshold:
+            restated.add(best.id)
             actions.append(AddEvidence(best.id, item))
         else:
             actions.append(Create(item))
+    for item in resolutions:
+        planned = _plan_resolution(item, open_items, text or item.span, item.resolves or thread, closed, restated)
+        closed.update(a.item_id for a in planned)
+        actions.extend(planned)
     return actions

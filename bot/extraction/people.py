@@ -13,7 +13,14 @@ _SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]+))?>")
 _NAMED_MENTION = re.compile(r"@([A-Z][\w'\-]+(?: [A-Z][\w'\-]+)?)")
 _TURN_SPEAKER = re.compile(r"^\s*\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*([A-Z][\w.'\- ]{1,60}?):", re.MULTILINE)
 _FROM_HEADER = re.compile(r"^From:\s*\"?([A-Z][^<\n\"]+?)\"?\s*<", re.MULTILINE)
+_APPOSITIVE = re.compile(
+    r"\b(?:our|their|your|the|its)\s+[A-Za-z][\w/&\- ]{1,40}?,\s+([A-Z][a-z][\w'\-]+ [A-Z][a-z][\w'\-]+)\b"
+    r"|\b([A-Z][a-z][\w'\-]+ [A-Z][a-z][\w'\-]+) \((?:our|their|the|your)\b"
+)
 _CAPITALISED = re.compile(r"\b[A-Z][a-z][\w'\-]*(?:\s+[A-Z][a-z][\w'\-]*)?")
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 @dataclass
@@ -21,25 +28,38 @@ class People:
     """Full names with their side (None when unknown), and a first-name index."""
 
     sides: dict[str, str | None] = field(default_factory=dict)
+    _first: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def add(self, name: str, side: str | None) -> None:
         """Remember a person; a known side is never overwritten by an unknown one."""
         name = name.strip()
-        if len(name.split()) < 2 or len(name) > 40:
+        if len(name) > 40 or " " not in name:
             return
         if side or name not in self.sides:
             self.sides[name] = side or self.sides.get(name)
+            self._first = None
 
     def side_of(self, name: str | None) -> str | None:
         return self.sides.get(name) if name else None
 
+    def _by_first_name(self) -> dict[str, list[str]]:
+        if self._first is None:
+            index: dict[str, list[str]] = {}
+            for name in self.sides:
+                index.setdefault(name.split()[0], []).append(name)
+            self._first = index
+        return self._first
+
     def resolve(self, word: str) -> str | None:
         """A full name for a full name or an unambiguous first name ("Kelly" -> "Kelly Nguyen")."""
-        word = re.sub(r"['’]s$", "", word.strip().strip(".,:;!?"))
+        word = _POSSESSIVE.sub("", word.strip().strip(".,:;!?"))
         if word in self.sides:
             return word
-        matches = [name for name in self.sides if name.split()[0] == word.split()[0]]
-        if len(matches) == 1 and (len(word.split()) == 1 or matches[0].startswith(word)):
+        parts = word.split()
+        if not parts:
+            return None
+        matches = self._by_first_name().get(parts[0], ())
+        if len(matches) == 1 and (len(parts) == 1 or matches[0].startswith(word)):
             return matches[0]
         return None
 
@@ -47,7 +67,8 @@ class People:
         """(position, full name) of every known person named in text, in order."""
         found: dict[str, int] = {}
         for match in _CAPITALISED.finditer(text):
-            name = self.resolve(match.group(0)) or self.resolve(match.group(0).split()[0])
+            words = match.group(0)
+            name = self.resolve(words) or (self.resolve(words.split()[0]) if " " in words else None)
             if name and name not in found:
                 found[name] = match.start()
         return sorted((pos, name) for name, pos in found.items())
@@ -67,6 +88,7 @@ def replace_slack_mentions(text: str, slack_users: Mapping[str, str]) -> str:
 def _people_named_in(kind: str, text: str) -> tuple[str, ...]:
     """Names mentioned, speaking in a transcript or sending a quoted email (cached: earlier records recur)."""
     names = _NAMED_MENTION.findall(text)
+    names += [a or b for a, b in _APPOSITIVE.findall(text)]
     if kind == "transcript":
         names += _TURN_SPEAKER.findall(text)
     if kind == "email":
@@ -79,11 +101,16 @@ def build_people(
 ) -> People:
     """Known people, then authors of earlier records and people they mention or quote."""
     people = People()
+    authors: dict[str, str | None] = {}
+    mentioned: dict[str, None] = {}
     for record in [*earlier, current]:
-        people.add(record.author, record.side)
-    for record in [*earlier, current]:
-        for name in _people_named_in(record.kind, record.text):
-            people.add(name, None)
+        if record.side or record.author not in authors:
+            authors[record.author] = record.side or authors.get(record.author)
+        mentioned.update(dict.fromkeys(_people_named_in(record.kind, record.text)))
+    for name, side in authors.items():
+        people.add(name, side)
+    for name in mentioned:
+        people.add(name, None)
     for name, side in known.items():
         people.add(name, side)
     return people

@@ -215,3 +215,21 @@ class WorkItem(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+
+
+class Correction(SQLModel, table=True):
+    """A "Not right" correction of an item by a person: applied at once and kept as a labelled example."""
+
+    __tablename__ = "corrections"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    user_id: str = Field(max_length=32)
+    kind_before: str = Field(max_length=16)
+    kind_after: str | None = Field(default=None, max_length=16)
+    owner_before: str | None = Field(default=None, max_length=200)
+    owner_after: str | None = Field(default=None, max_length=200)
+    not_an_item: bool = False
+    source_external_id: str | None = Field(default=None, max_length=300)
+    span: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, index=True)

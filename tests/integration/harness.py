@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot.app import Runtime, SocketModeRunner, create_app, http_application
+from bot.clock import Clock
 from bot.container import Container
 from bot.settings import Settings
 from bot.store.db import session_scope
@@ -24,6 +25,7 @@ TEAMMATE = "U0TEAMMATE"
 CUSTOMER = "U0CUSTBEN1"
 SHARED = "C0SHARED01"
 INTERNAL = "C0INTERNAL"
+LEAD = "ULEAD"
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,11 @@ class Tandem:
         envelope_id = await self.slack.socket_send(envelope_type, payload, **options)
         return SocketReply(await self.slack.wait_for_ack(envelope_id))
 
-    async def command(self, text: str, *, user: str = IM, channel: str = SHARED, **options: Any):
-        """Send `/tandem <text>` with a response URL on the double."""
-        fields = slash_command(text, user_id=user, channel_id=channel, response_url=self.slack.new_response_url())
+    async def command(self, text: str, *, user: str = IM, channel: str = SHARED, trigger_id: str | None = None,
+                      **options: Any):
+        """Send `/tandem <text>` with a response URL on the double (and `trigger_id`, when given)."""
+        fields = slash_command(text, user_id=user, channel_id=channel, response_url=self.slack.new_response_url(),
+                               trigger_id=trigger_id)
         if self.mode == "socket":
             return await self._socket("slash_commands", dict(fields))
         return await self.sender.send_command(fields, **options)
@@ -77,6 +81,12 @@ class Tandem:
         if self.mode == "socket":
             return await self._socket("events_api", envelope, retry_attempt=1, retry_reason="timeout")
         return await self.sender.send_event(envelope, retry_num=1, retry_reason="http_timeout")
+
+    async def interaction(self, payload: dict[str, Any], **options: Any):
+        """Send an interactivity payload (block_actions, message_action, view_submission); returns the ack."""
+        if self.mode == "socket":
+            return await self._socket("interactive", payload)
+        return await self.sender.send_interaction(payload, **options)
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until the worker has run every queued item that is due."""
@@ -111,25 +121,26 @@ def seed_workspace(slack: SlackDouble) -> None:
     slack.add_user(TEAMMATE, "tim", "Tim Example", tz="America/Chicago")
     slack.add_user(CUSTOMER, "ben", "Ben Customer", tz="America/New_York", is_external=True,
                    email="ben@customer.example")
+    slack.add_user(LEAD, "lena", "Lena Lead", tz="Europe/London")
     slack.add_channel(SHARED, "ext-acme", is_ext_shared=True, members=[IM, CUSTOMER])
     slack.add_channel(INTERNAL, "int-acme", members=[IM, TEAMMATE])
 
 
 @asynccontextmanager
-async def running_tandem(settings: Settings, mode: str = "http") -> AsyncIterator[Tandem]:
+async def running_tandem(settings: Settings, mode: str = "http", clock: Clock | None = None) -> AsyncIterator[Tandem]:
     """Start the double, then the app against it in HTTP or Socket Mode; stop both after."""
     async with SlackDouble() as slack:
         seed_workspace(slack)
         wired = settings.model_copy(update={"slack_api_url": slack.api_url, "tandem_worker_poll_seconds": 0.05})
-        container = Container(wired)
+        container = Container(wired, clock=clock)
         container.migrate()
         runtime = create_app(container)
-        runner = web.AppRunner(http_application(runtime), access_log=None)
+        runner = web.AppRunner(http_application(runtime, with_scheduler=False), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         app_url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
-        socket = SocketModeRunner(runtime, slack.app_token) if mode == "socket" else None
+        socket = SocketModeRunner(runtime, slack.app_token, with_scheduler=False) if mode == "socket" else None
         if socket is not None:
             await socket.start()
             await slack.wait_for_socket()
