@@ -75,6 +75,29 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if total_kept or not total_skipped else 1
 
 
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem ask --account A [--as vendor|customer] "question" [--json]`."""
+    from bot.ask import HandOff, answer_json
+
+    question = " ".join(args.question).strip()
+    if not question:
+        raise UserFacingError("ask needs a question")
+    container = _container(settings)
+    scope = container.asker.account_scope(key=args.account, as_customer=args.as_ == "customer")
+    if isinstance(scope, HandOff):
+        result: dict[str, object] = {"answer": scope.message, "citations": [], "found": False}
+    else:
+        result = answer_json(container.asker.answer(question, scope))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(result["answer"])
+        for number, citation in enumerate(result["citations"], start=1):  # type: ignore[arg-type]
+            print(f"  [{number}] {citation['source_id']}" + (f" {citation['permalink']}" if citation["permalink"] else ""))
+    container.close()
+    return 0
+
+
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     """`tandem reindex [ACCOUNT…]`: rebuild the search index from the store."""
     container = _container(settings)
@@ -258,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="ingest source records (JSON Lines)")
     ingest.add_argument("files", nargs="+")
     ingest.set_defaults(func=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="a cited answer from one account's history")
+    ask.add_argument("--account", required=True)
+    ask.add_argument("--as", dest="as_", choices=["vendor", "customer"], default="vendor",
+                     help="answer as an internal (vendor) or an external (customer) asker would be answered")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("question", nargs="+")
+    ask.set_defaults(func=cmd_ask)
 
     reindex = sub.add_parser("reindex", help="rebuild the search index from the store")
     reindex.add_argument("accounts", nargs="*", help="only these accounts (default: all)")

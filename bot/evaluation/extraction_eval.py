@@ -3,7 +3,8 @@
 Reports, on onboarding-dev: record-level precision/recall/F1 per kind for the keyword baseline,
 the shipped model and leave-one-account-out models (trained without the scored account); owner,
 ball-in-court, category and due-date accuracy on matched items; the end state after replaying
-every record through the real ingest path (IngestService + ItemStore on a temp SQLite file), against state.json. Then the Enron email-intent F1 on the
+every record through the real ingest path (IngestService + ItemStore on a temp SQLite file),
+against state.json. Then the Enron email-intent F1 on the
 actionable class and the MailEx Request_Action recall at email level.
 """
 
