@@ -98,6 +98,17 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem eval [--data DIR] [--out EVALUATION.md]`: score extraction and answers on the labelled sets."""
+    from bot.evaluation.report import DEFAULT_DATA, write_report
+
+    data = Path(args.data) if args.data else DEFAULT_DATA
+    if not (data / "onboarding-dev" / "records.jsonl").is_file():
+        raise UserFacingError(f"no labelled data at {data} (expected onboarding-dev/records.jsonl)")
+    print(write_report(data, Path(args.out), qmsum_train=args.qmsum_train))
+    return 0
+
+
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     """`tandem reindex [ACCOUNT…]`: rebuild the search index from the store."""
     container = _container(settings)
@@ -289,6 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     ask.add_argument("question", nargs="+")
     ask.set_defaults(func=cmd_ask)
+
+    evaluate = sub.add_parser("eval", help="score extraction and answers on ../shared/data, write EVALUATION.md")
+    evaluate.add_argument("--data", help="the data folder (default: ../shared/data beside the repo)")
+    evaluate.add_argument("--out", default="EVALUATION.md")
+    evaluate.add_argument("--qmsum-train", action="store_true", help="also index QMSum train (slow)")
+    evaluate.set_defaults(func=cmd_eval)
 
     reindex = sub.add_parser("reindex", help="rebuild the search index from the store")
     reindex.add_argument("accounts", nargs="*", help="only these accounts (default: all)")

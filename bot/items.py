@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -65,12 +66,16 @@ class ItemStore:
             .where(Item.account_id == account_id, col(Item.status).in_(("open", "snoozed")))
             .order_by(Item.first_seen, Item.id)
         ).all()
+        evidence: dict[int, list[tuple[ItemEvidence, Source]]] = defaultdict(list)
+        if items:
+            for row, src in session.exec(
+                select(ItemEvidence, Source).join(Source, col(Source.id) == ItemEvidence.source_id)
+                .where(col(ItemEvidence.item_id).in_([item.id for item in items])).order_by(ItemEvidence.id)
+            ).all():
+                evidence[row.item_id].append((row, src))
         opened: list[tuple[Item, OpenItem]] = []
         for item in items:
-            rows = session.exec(
-                select(ItemEvidence, Source).join(Source, col(Source.id) == ItemEvidence.source_id)
-                .where(ItemEvidence.item_id == item.id)
-            ).all()
+            rows = evidence[item.id or 0]
             opened.append((item, OpenItem(
                 id=str(item.id), kind=item.kind, summary=item.summary, owner=item.owner,
                 waiting_on=item.waiting_on, due=item.due, category=item.category,

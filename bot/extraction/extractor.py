@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from bot.extraction.analysis import AnalysedRecord, AnalysedSentence, ExtractionContext, analyse
 from bot.extraction.cues import CUES
@@ -41,13 +44,18 @@ class OfflineExtractor:
 
     model: ClauseModel = field(default_factory=ClauseModel.load)
     thresholds: Thresholds = field(default_factory=Thresholds)
+    embed: Callable[[list[str]], np.ndarray] | None = None
 
     def extract(self, record: SourceRecord, context: ExtractionContext) -> list[ExtractedItem]:
         """Items of the record, in sentence order, then its resolution line if any."""
         analysed = analyse(record, context)
         items: list[ExtractedItem] = []
-        for sentence in analysed.sentences:
-            for kind, probability in self.model.probabilities(ITEM_KINDS, sentence.features).items():
+        vectors = None
+        if self.embed is not None and self.model.uses_embeddings and analysed.sentences:
+            vectors = self.embed([s.sentence.text for s in analysed.sentences])
+        for index, sentence in enumerate(analysed.sentences):
+            embedding = None if vectors is None else vectors[index]
+            for kind, probability in self.model.probabilities(ITEM_KINDS, sentence.features, embedding).items():
                 if kind == "decision" and analysed.injection:
                     continue
                 if kind == "blocker" and not _may_block(sentence):

@@ -8,8 +8,10 @@ Deterministic: the same data gives the same weights.json.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from bot.extraction.analysis import AnalysedRecord, ExtractionContext, analyse
 from bot.extraction.corpus import (
@@ -24,6 +26,9 @@ from bot.extraction.model import LABELS, WEIGHTS_PATH, ClauseModel, fit_binary
 from bot.extraction.similarity import containment
 
 ENRON_WEIGHT = 0.25
+EMBEDDING_SCALE = 1.0
+EMBEDDING_L2 = 3e-3
+Embed = Callable[[list[str]], np.ndarray]
 _KIND_CUES = {
     "blocker": {"gate", "defect"},
     "next_step": {"commit", "request", "third_will"},
@@ -73,41 +78,58 @@ def record_features(analysed: AnalysedRecord) -> list[int]:
     return sorted({f for s in analysed.sentences if not s.sentence.forwarded for f in s.features})
 
 
-def enron_rows(pairs: Sequence[tuple[str, bool]]) -> list[tuple[list[int], int]]:
-    """Enron intent sentences, each read as a one-line email, as rows for the next-step classifier."""
+def enron_rows(pairs: Sequence[tuple[str, bool]]) -> list[tuple[list[int], int, str]]:
+    """Enron intent sentences, each read as a one-line email, as (features, target, sentence text)
+    rows for the next-step classifier."""
     rows = []
     for index, (text, actionable) in enumerate(pairs):
         analysed = analyse(sentence_record(text, index), ExtractionContext())
-        rows.extend((sentence.features, int(actionable)) for sentence in analysed.sentences)
+        rows.extend((sentence.features, int(actionable), sentence.sentence.text) for sentence in analysed.sentences)
     return rows
 
 
 def fit(
     analysed: Sequence[AnalysedRecord],
     labelled: Sequence[LabelledRecord],
-    extra_next_steps: Sequence[tuple[list[int], int]] = (),
+    extra_next_steps: Sequence[tuple[list[int], int, str]] = (),
+    embed: Embed | None = None,
 ) -> ClauseModel:
-    """Train the four classifiers on aligned records (and optional extra next-step rows)."""
+    """Train the four classifiers on aligned records (and optional extra next-step rows).
+
+    With `embed` (sentence texts -> L2-normalised vectors), the three item classifiers also learn a
+    dense weight vector over each sentence's embedding; the record-level resolution classifier stays lexical.
+    """
     rows: dict[str, list[list[int]]] = {label: [] for label in LABELS}
     targets: dict[str, list[int]] = {label: [] for label in LABELS}
     weights: dict[str, list[float]] = {label: [] for label in LABELS}
+    texts: dict[str, list[str]] = {label: [] for label in LABELS}
     for record, gold in zip(analysed, labelled, strict=True):
         for sentence, kinds in zip(record.sentences, sentence_labels(record, gold.items), strict=True):
             for label in LABELS[:3]:
                 rows[label].append(sentence.features)
                 targets[label].append(int(label in kinds))
                 weights[label].append(1.0)
+                texts[label].append(sentence.sentence.text)
         if record.sentences:
             rows["resolution"].append(record_features(record))
             targets["resolution"].append(int(bool(gold.resolves)))
             weights["resolution"].append(1.0)
-    for features, target in extra_next_steps:
+    for features, target, text in extra_next_steps:
         rows["next_step"].append(features)
         targets["next_step"].append(target)
         weights["next_step"].append(ENRON_WEIGHT)
-    return ClauseModel(
-        {label: fit_binary(rows[label], targets[label], sample_weights=weights[label]) for label in LABELS}
-    )
+        texts["next_step"].append(text)
+
+    def dense(label: str) -> np.ndarray | None:
+        if embed is None or label == "resolution":
+            return None
+        return np.asarray(embed(texts[label]), dtype=np.float64) * EMBEDDING_SCALE
+
+    return ClauseModel({
+        label: fit_binary(rows[label], targets[label], sample_weights=weights[label], dense=dense(label),
+                          dense_l2=EMBEDDING_L2)
+        for label in LABELS
+    })
 
 
 def train_shipped(data_dir: Path) -> ClauseModel:

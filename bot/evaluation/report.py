@@ -1,0 +1,44 @@
+"""`tandem eval` / `make eval`: run every evaluation and write EVALUATION.md with the commit and date."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.evaluation import extraction_eval, retrieval_eval
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).resolve().parent)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=Path(__file__).resolve().parent).stdout.strip()
+        return out.stdout.strip() + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def header(now: datetime) -> str:
+    """Where and when the numbers were measured."""
+    return (
+        "# Evaluation\n\n"
+        f"Measured by `make eval` (`tandem eval`) at commit `{_commit()}` on {now:%Y-%m-%d %H:%M} UTC, "
+        f"on {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}. "
+        "Data: `../shared/data` (read in place). Nothing here is hand-written: rerun to refresh.\n"
+    )
+
+
+def write_report(data_dir: Path, out: Path, *, qmsum_train: bool = False) -> str:
+    """Run the extraction and retrieval evaluations and write the report; returns its text."""
+    extraction = extraction_eval.render_markdown(extraction_eval.run(data_dir))
+    retrieval = retrieval_eval.render_markdown(retrieval_eval.run(data_dir, qmsum_train=qmsum_train))
+    text = "\n".join([header(datetime.now(UTC)), "## Extraction (offline extractor)\n", extraction,
+                      "\n## Retrieval and answers\n", retrieval, ""])
+    out.write_text(text, encoding="utf-8")
+    return text
