@@ -5,6 +5,7 @@ One source is one transaction: the source row, its items and the queued indexing
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -87,21 +88,40 @@ class IngestService:
         """Store or update one record; a redelivered identical record changes nothing."""
         key = repos.normalise_account_key(account_key)
         with session_scope(self.engine) as session:
-            account = repos.get_or_create_account(session, key=key)
-            source = repos.get_source(session, account_id=account.id or 0, external_id=record.id)
-            if source is not None and _unchanged(source, record):
-                return IngestResult(record.id, key, "unchanged")
-            outcome: Outcome = "created" if source is None else "updated"
-            if source is None:
-                source = Source(account_id=account.id or 0, external_id=record.id, kind=record.kind,
-                                author=record.author, ts=record.ts, text=record.text)
-            _apply_record(source, record, author_user_id=author_user_id)
-            source.updated_at = self.clock.now()
-            session.add(source)
-            session.flush()
-            extracted = self.items.sync_source(session, source=source, record=record) if self.items else []
-            enqueue(session, kind=INDEX_SOURCE, payload={"source_id": source.id})
-            return IngestResult(record.id, key, outcome, len(extracted))
+            return self._ingest_in(session, record, key, author_user_id)
+
+    def ingest_many(self, records: Iterable[SourceRecord], *, batch: int = 100) -> Iterator[IngestResult]:
+        """Ingest records in transactions of `batch` (bulk imports); each record needs its `account`."""
+        pending: list[SourceRecord] = []
+        for record in records:
+            pending.append(record)
+            if len(pending) >= batch:
+                yield from self._batch(pending)
+                pending = []
+        if pending:
+            yield from self._batch(pending)
+
+    def _batch(self, records: list[SourceRecord]) -> list[IngestResult]:
+        keys = [repos.normalise_account_key(r.account or "") for r in records]
+        with session_scope(self.engine) as session:
+            return [self._ingest_in(session, record, key, None) for record, key in zip(records, keys, strict=True)]
+
+    def _ingest_in(self, session: Session, record: SourceRecord, key: str, author_user_id: str | None) -> IngestResult:
+        account = repos.get_or_create_account(session, key=key)
+        source = repos.get_source(session, account_id=account.id or 0, external_id=record.id)
+        if source is not None and _unchanged(source, record):
+            return IngestResult(record.id, key, "unchanged")
+        outcome: Outcome = "created" if source is None else "updated"
+        if source is None:
+            source = Source(account_id=account.id or 0, external_id=record.id, kind=record.kind,
+                            author=record.author, ts=record.ts, text=record.text)
+        _apply_record(source, record, author_user_id=author_user_id)
+        source.updated_at = self.clock.now()
+        session.add(source)
+        session.flush()
+        extracted = self.items.sync_source(session, source=source, record=record) if self.items else []
+        enqueue(session, kind=INDEX_SOURCE, payload={"source_id": source.id})
+        return IngestResult(record.id, key, outcome, len(extracted))
 
     def delete(self, *, account_key: str, external_id: str) -> IngestResult:
         """Mark a source deleted, withdraw it from items and queue its removal from the index."""

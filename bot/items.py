@@ -94,6 +94,7 @@ class ItemStore:
         by_id = {str(item.id): item for item, _ in opened}
         supported_by = {open_item.id: set(open_item.source_ids) for _, open_item in opened}
         plan = plan_merge([o for _, o in opened], extracted, thread=record.thread or record.id, text=record.text)
+        self._touch_thread(session, source, opened)
         for action in plan:
             if isinstance(action, Create):
                 self._create(session, source, action.extracted)
@@ -109,6 +110,15 @@ class ItemStore:
                 session.add(old)
                 _log(session, old, actor=source.external_id, change="superseded", by=new.id)
         return extracted
+
+    @staticmethod
+    def _touch_thread(session: Session, source: Source, opened: list[tuple[Item, OpenItem]]) -> None:
+        """A reply in an item's thread is activity on it: it refreshes `last_activity` (so it is not stalled)."""
+        thread = source.thread_external_id or source.external_id
+        for item, open_item in opened:
+            if thread in open_item.threads and source.ts > item.last_activity:
+                item.last_activity = source.ts
+                session.add(item)
 
     def _evidence(self, session: Session, item: Item, source: Source, role: str, span: str) -> None:
         exists = session.exec(select(ItemEvidence).where(

@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     tandem_admins: Annotated[tuple[str, ...], NoDecode] = ()
     tandem_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     tandem_worker_poll_seconds: float = Field(default=0.5, gt=0)
-    email_webhook_secret: SecretStr | None = None
     llm_provider: Literal["none", "openai", "anthropic", "ollama"] = "none"
     llm_model: str | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -60,6 +61,8 @@ class OfflineExtractor:
                     continue
                 if kind == "blocker" and not _may_block(sentence):
                     continue
+                if kind == "next_step" and not _may_be_next_step(sentence):
+                    continue
                 if probability >= self.thresholds.of(kind):
                     items.append(_item(kind, probability, sentence, analysed))
         items = _without_twins(items)
@@ -102,6 +105,28 @@ def _may_block(sentence: AnalysedSentence) -> bool:
     if cues & _OPEN_GATE:
         return True
     return not cues & {"completed", "hypothetical"}
+
+
+_ASKS_TO_DO = re.compile(
+    r"\b(?:could|can|would|will) (?:you|someone|somebody|one of you)\b|\bplease\b|\bkindly\b"
+    r"|\b(?:we|i) (?:still )?need\b|\bneed (?:you|your)\b|\blet (?:me|us) know\b|\bi'd like you\b"
+)
+_CONDITIONAL = re.compile(
+    r"^(?:[@\w' ]{0,40}[,:—-]\s*)?if\b|\bjust (?:say|shout|ask)\b|\bin case\b|\bif (?:\w+ ){0,5}(?:needs?|wants?|ever)\b"
+)
+
+
+def _may_be_next_step(sentence: AnalysedSentence) -> bool:
+    """A question is a next step only when it asks someone to do something ("could you send…?",
+    "can someone approve…?", "we need X — A or B?"), not when it asks for information, news or an
+    opinion ("any news on…?", "are you OK with…?", "can we have two pipelines?", "could we switch?").
+    A conditional offer ("if CAB needs it, just say and I'll send it") is not a next step either."""
+    text = sentence.sentence.text.lower().replace("’", "'")
+    if _CONDITIONAL.search(text):
+        return False
+    if text.rstrip().endswith("?"):
+        return bool(_ASKS_TO_DO.search(text))
+    return True
 
 
 def _reports_completion(sentence: AnalysedSentence) -> bool:

@@ -99,6 +99,33 @@ def fit(
     With `embed` (sentence texts -> L2-normalised vectors), the three item classifiers also learn a
     dense weight vector over each sentence's embedding; the record-level resolution classifier stays lexical.
     """
+    rows, targets, weights, texts = training_rows(analysed, labelled, extra_next_steps)
+
+    def dense(label: str) -> np.ndarray | None:
+        if embed is None or label == "resolution":
+            return None
+        return np.asarray(embed(texts[label]), dtype=np.float64) * EMBEDDING_SCALE
+
+    models = {
+        label: fit_binary(rows[label], targets[label], sample_weights=weights[label], dense=dense(label),
+                          dense_l2=EMBEDDING_L2)
+        for label in LABELS
+    }
+    for model in models.values():
+        if model.dense is not None:  # fold the training scale in: scoring takes the raw embedding
+            model.dense = model.dense * EMBEDDING_SCALE
+    return ClauseModel(models)
+
+
+Rows = tuple[dict[str, list[list[int]]], dict[str, list[int]], dict[str, list[float]], dict[str, list[str]]]
+
+
+def training_rows(
+    analysed: Sequence[AnalysedRecord],
+    labelled: Sequence[LabelledRecord],
+    extra_next_steps: Sequence[tuple[list[int], int, str]] = (),
+) -> Rows:
+    """Per label: feature rows, targets, sample weights and sentence texts (record features for resolution)."""
     rows: dict[str, list[list[int]]] = {label: [] for label in LABELS}
     targets: dict[str, list[int]] = {label: [] for label in LABELS}
     weights: dict[str, list[float]] = {label: [] for label in LABELS}
@@ -114,22 +141,13 @@ def fit(
             rows["resolution"].append(record_features(record))
             targets["resolution"].append(int(bool(gold.resolves)))
             weights["resolution"].append(1.0)
+            texts["resolution"].append(record.record.text)
     for features, target, text in extra_next_steps:
         rows["next_step"].append(features)
         targets["next_step"].append(target)
         weights["next_step"].append(ENRON_WEIGHT)
         texts["next_step"].append(text)
-
-    def dense(label: str) -> np.ndarray | None:
-        if embed is None or label == "resolution":
-            return None
-        return np.asarray(embed(texts[label]), dtype=np.float64) * EMBEDDING_SCALE
-
-    return ClauseModel({
-        label: fit_binary(rows[label], targets[label], sample_weights=weights[label], dense=dense(label),
-                          dense_l2=EMBEDDING_L2)
-        for label in LABELS
-    })
+    return rows, targets, weights, texts
 
 
 def train_shipped(data_dir: Path) -> ClauseModel:

@@ -79,3 +79,11 @@ def test_internal_evidence_makes_an_item_internal(container: Container) -> None:
     _say(container, 1, "We are blocked on the connector bug fix from engineering.", visibility="internal")
     [blocker] = _items(container, "blocker")
     assert blocker.visibility == "internal"
+
+
+def test_a_reply_in_the_thread_refreshes_last_activity(container: Container) -> None:
+    _say(container, 1, "We are blocked until security approves the SSO app.", author="Kai Customer", side="customer")
+    _say(container, 20, "Thanks, noted.", thread="r1")
+    [blocker] = _items(container, "blocker")
+    assert blocker.status == "open"
+    assert blocker.last_activity == START + timedelta(hours=20)

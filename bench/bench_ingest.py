@@ -1,0 +1,91 @@
+"""End-to-end ingest throughput against the embed-and-insert floor.
+
+`python bench/bench_ingest.py [--data ../shared/data] [--records 426]`
+
+- floor: chunk every record and index it (embedding with the shipped model + Chroma upsert + SQL keyword
+  rows), nothing else — what any ingest must pay;
+- end to end: `IngestService.ingest_many` (source rows, extraction, merge into items, queued indexing work)
+  followed by draining the indexing work, on a fresh SQLite data dir.
+Both in one process on this machine; the ratio is what to compare across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from bot.container import Container
+from bot.record_io import read_records
+from bot.records import SourceRecord
+from bot.settings import load_settings
+from retrieval.chunking import SourceText
+from retrieval.embeddings import MiniLMEmbedder
+from retrieval.service import Retriever
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _records(data: Path, limit: int) -> list[SourceRecord]:
+    with (data / "onboarding-dev" / "records.jsonl").open(encoding="utf-8") as handle:
+        return [r for r in read_records(handle) if isinstance(r, SourceRecord)][:limit]
+
+
+def floor(records: list[SourceRecord], embedder: MiniLMEmbedder) -> float:
+    """Seconds to chunk, embed and insert every record."""
+    with tempfile.TemporaryDirectory() as tmp:
+        from bot.store.db import make_engine
+
+        retriever = Retriever.embedded(f"{tmp}/chroma", make_engine(f"sqlite:///{tmp}/k.db"), embedder=embedder)
+        texts = [SourceText(account=r.account or "x", source_id=r.id, kind=r.kind, text=r.text, author=r.author,
+                            ts=r.ts, visibility=r.visibility, subject=r.subject, thread=r.thread or r.id)
+                 for r in records]
+        start = time.perf_counter()
+        retriever.index_sources(texts)
+        return time.perf_counter() - start
+
+
+def end_to_end(records: list[SourceRecord], embedder: MiniLMEmbedder) -> tuple[float, float]:
+    """Seconds for the store part (ingest) and for draining the indexing work."""
+    with tempfile.TemporaryDirectory() as tmp:
+        container = Container(load_settings(tandem_data_dir=Path(tmp), database_url=None, chroma_url=None,
+                                            chroma_path=None))
+        container.__dict__["embedder"] = embedder  # share the loaded model with the floor run
+        container.migrate()
+        assert container.hold_index()
+        container.ingest  # noqa: B018 - load the extractor's weights before timing
+        start = time.perf_counter()
+        list(container.ingest.ingest_many(records))
+        stored = time.perf_counter() - start
+        asyncio.run(container.drain_index_work())
+        total = time.perf_counter() - start
+        container.close()
+        return stored, total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--records", type=int, default=426)
+    args = parser.parse_args()
+    records = _records(Path(args.data), args.records)
+    embedder = MiniLMEmbedder()
+    embedder.embed(["warm up"])
+    floor_s = floor(records, embedder)
+    stored_s, total_s = end_to_end(records, embedder)
+    n = len(records)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"records: {n}")
+    print(f"floor (chunk + embed + insert):        {n / floor_s:7.1f} records/s")
+    print(f"store only (sources, extraction, merge): {n / stored_s:7.1f} records/s")
+    print(f"end to end (store + indexing):         {n / total_s:7.1f} records/s  "
+          f"= {floor_s / total_s:.2f} of the floor")
+
+
+if __name__ == "__main__":
+    main()
