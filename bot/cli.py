@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from bot.container import Container
 from bot.errors import UserFacingError
 from bot.logs import configure_logging
 from bot.record_io import LineProblem, RecordError, parse_timestamp, read_records
+from bot.records import SourceRecord
 from bot.settings import Settings, SettingsError, load_settings
 
 CommandFn = Callable[[argparse.Namespace, Settings], int]
@@ -35,21 +36,29 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def ingest_file(container: Container, path: Path, *, out: Callable[[str], None]) -> tuple[int, int]:
-    """Ingest a JSON Lines file; returns (records stored or unchanged, lines skipped)."""
-    kept = skipped = 0
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for entry in read_records(handle, require_account=True):
-            if isinstance(entry, LineProblem):
-                skipped += 1
-                out(f"{path}:{entry.line_number}: skipped: {entry.reason}")
-                continue
-            try:
-                container.ingest.ingest(entry, account_key=entry.account or "")
-            except UserFacingError as exc:
-                skipped += 1
-                out(f"{path}: record {entry.id}: skipped: {exc}")
-                continue
-            kept += 1
+    """Ingest a JSON Lines file in batches; returns (records stored or unchanged, lines skipped)."""
+    from bot.store.repos import normalise_account_key
+
+    skipped = 0
+
+    def good_records() -> Iterator[SourceRecord]:
+        nonlocal skipped
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for entry in read_records(handle, require_account=True):
+                problem = entry.reason if isinstance(entry, LineProblem) else None
+                if problem is None and isinstance(entry, SourceRecord):
+                    try:
+                        normalise_account_key(entry.account or "")
+                    except UserFacingError as exc:
+                        problem = str(exc)
+                if problem is not None:
+                    skipped += 1
+                    line = entry.line_number if isinstance(entry, LineProblem) else f"record {entry.id}"
+                    out(f"{path}:{line}: skipped: {problem}")
+                    continue
+                yield entry
+
+    kept = sum(1 for _ in container.ingest.ingest_many(good_records()))
     return kept, skipped
 
 
@@ -184,7 +193,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
     extractor = OfflineExtractor()
     handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
-    earlier: list = []
+    earlier: list[SourceRecord] = []
     problems = 0
     with handle:
         for entry in read_records(handle):

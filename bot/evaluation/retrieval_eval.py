@@ -48,11 +48,12 @@ def visibilities_for(asker_side: str, channel_visibility: str) -> list[str]:
 
 
 def methods(base: SearchConfig) -> dict[str, SearchConfig]:
-    """The compared rankings: hybrid, keyword (BM25) alone, vector alone."""
+    """The compared rankings: hybrid, and plain keyword (BM25) or vector ranking with no recency prior."""
+    plain = replace(base, recency_weight=0.0, status_recency_weight=0.0)
     return {
         "hybrid": base,
-        "bm25": replace(base, vector_weight=0.0),
-        "vector": replace(base, keyword_weight=0.0),
+        "bm25": replace(plain, vector_weight=0.0),
+        "vector": replace(plain, keyword_weight=0.0),
     }
 
 

@@ -38,9 +38,12 @@ async def test_cli_ingest_while_the_server_runs(http_tandem: Tandem, tmp_path: P
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode == 0, err.decode()
     assert "ingested 5 records, skipped 1" in out.decode()
+    assert "the running server holds the index" in out.decode()
     assert f"{feed}:3: skipped: not valid JSON" in err.decode()
     await tandem.settle()
     accounts = {}
     for source in tandem.rows(Source):
         accounts.setdefault(source.account_id, set()).add(source.external_id)
     assert sorted(len(ids) for ids in accounts.values()) == [5, 5]
+    indexed = tandem.container.retriever.search_index.vectors.source_ids("globex")
+    assert indexed == {r["id"] for r in RECORDS}  # the server's worker indexed what the CLI stored
