@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -19,9 +20,18 @@ from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account
 from retrieval.service import Retriever
-from retrieval.types import Answer
+from retrieval.types import Answer, Hit
 
 ALL_VISIBILITIES = ("external", "internal")
+
+
+class Answerer(Protocol):
+    """The offline answerer or the LLM one."""
+
+    def answer(self, question: str, hits: Sequence[Hit], *, account_label: str,
+               term_weights: Mapping[str, float] | None = None, avoid: Sequence[str] = ()) -> Answer:
+        """A cited answer or a plain "nothing found"."""
+        ...
 EXTERNAL_ONLY = ("external",)
 
 
@@ -63,9 +73,11 @@ def _mentions(question: str, account: Account) -> bool:
 class AskService:
     """Scopes a question by the asker and answers it from the index."""
 
-    def __init__(self, engine: Engine, retriever: Retriever) -> None:
+    def __init__(self, engine: Engine, retriever: Retriever,
+                 llm_answerer: Callable[[Account], Answerer | None] | None = None) -> None:
         self.engine = engine
         self.retriever = retriever
+        self.llm_answerer = llm_answerer
 
     def channel_scope(self, *, account: Account, asker_external: bool) -> AskScope | HandOff:
         """The scope of a question asked in one of the account's channels."""
@@ -103,12 +115,19 @@ class AskService:
             others = [a for a in repos.list_accounts(session) if a.key not in keys]
         return [name for a in others for name in (a.name, a.key)]
 
+    def _answerer(self, scope: AskScope) -> Answerer:
+        """The LLM answerer when every account in scope allows it, else the offline one."""
+        if self.llm_answerer is not None:
+            chosen = [self.llm_answerer(a) for a in scope.accounts]
+            if chosen and all(chosen):
+                return chosen[0]  # type: ignore[return-value]
+        return self.retriever.answerer
+
     def answer(self, question: str, scope: AskScope) -> Answer:
         """A cited answer from the scope only, or a plain "nothing found"."""
-        return self.retriever.ask(
-            question,
-            accounts=[a.key for a in scope.accounts],
-            visibilities=scope.visibilities,
-            account_label=scope.label,
-            avoid=self._other_names(scope.accounts),
-        )
+        keys = [a.key for a in scope.accounts]
+        hits = self.retriever.search(question, accounts=keys, visibilities=scope.visibilities)
+        weights = self.retriever.search_index.keywords.term_weights(
+            question, accounts=keys, visibilities=scope.visibilities)
+        return self._answerer(scope).answer(question, hits, account_label=scope.label, term_weights=weights,
+                                            avoid=self._other_names(scope.accounts))

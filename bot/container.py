@@ -8,11 +8,13 @@ import socket
 from functools import cached_property
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from sqlalchemy.engine import Engine
 
 from bot.ask import AskService
 from bot.clock import Clock, SystemClock
 from bot.extraction import OfflineExtractor
+from bot.extraction.llm import Extractor, build_extractor, requires_consent
 from bot.index_lock import IndexLock
 from bot.indexing import IndexService
 from bot.ingest import INDEX_SOURCE, REINDEX, UNINDEX_SOURCE, IngestService
@@ -20,9 +22,11 @@ from bot.items import ItemStore
 from bot.settings import Settings
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
+from bot.store.models import Account
 from bot.store.queue import WorkQueue, enqueue
 from bot.worker import Worker, WorkHandler
 from retrieval.embeddings import Embedder, MiniLMEmbedder
+from retrieval.llm_answer import LLMAnswerer
 from retrieval.service import Retriever
 
 
@@ -33,6 +37,7 @@ class Container:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self._llm_extractors: dict[str, Extractor] = {}
 
     @cached_property
     def engine(self) -> Engine:
@@ -47,7 +52,31 @@ class Container:
     @cached_property
     def ingest(self) -> IngestService:
         """The ingest use case."""
-        return IngestService(self.engine, items=ItemStore(self.extractor), clock=self.clock)
+        return IngestService(self.engine, items=ItemStore(self.extractor, choose=self.extractor_for),
+                             clock=self.clock)
+
+    @cached_property
+    def chat_model(self) -> BaseChatModel | None:
+        """The optional LLM (LLM_PROVIDER), built once; None when off."""
+        if self.settings.llm_provider == "none":
+            return None
+        from bot.llm_models import build_chat_model
+
+        return build_chat_model(self.settings, timeout_s=30, max_retries=1)
+
+    def llm_allowed_for(self, account: Account) -> bool:
+        """Whether this account's content may go to the configured LLM (local Ollama needs no consent)."""
+        provider = self.settings.llm_provider
+        return provider != "none" and (not requires_consent(provider) or account.llm_allowed)
+
+    def extractor_for(self, account: Account) -> Extractor:
+        """The LLM extractor (falling back to the offline one) where allowed, else the offline one."""
+        if not self.llm_allowed_for(account):
+            return self.extractor
+        if account.key not in self._llm_extractors:
+            self._llm_extractors[account.key] = build_extractor(
+                self.settings, self.extractor, account_key=account.key, llm_allowed=True, model=self.chat_model)
+        return self._llm_extractors[account.key]
 
     @cached_property
     def extractor(self) -> OfflineExtractor:
@@ -74,7 +103,13 @@ class Container:
     @cached_property
     def asker(self) -> AskService:
         """Scoped, cited answers."""
-        return AskService(self.engine, self.retriever)
+        return AskService(self.engine, self.retriever, llm_answerer=self._llm_answerer)
+
+    def _llm_answerer(self, account: Account) -> LLMAnswerer | None:
+        """The LLM answerer for an account whose content may go to the configured model."""
+        if not self.llm_allowed_for(account) or self.chat_model is None:
+            return None
+        return LLMAnswerer(self.chat_model, self.retriever.answerer)
 
     @cached_property
     def _index_lock(self) -> IndexLock:

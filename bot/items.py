@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from sqlmodel import Session, col, select
@@ -13,7 +13,7 @@ from bot.extraction import ExtractionContext
 from bot.extraction.merge import AddEvidence, Create, OpenItem, Resolve, Supersede, plan_merge, subject_of
 from bot.item_queries import MARKED, SUPPORTING_ROLES
 from bot.records import ExtractedItem, SourceRecord
-from bot.store.models import Item, ItemEvent, ItemEvidence, Source
+from bot.store.models import Account, Item, ItemEvent, ItemEvidence, Source
 
 CONTEXT_RECORDS = 60
 CLOSED_ON_RESOLVE = {"blocker": "resolved", "next_step": "done"}
@@ -43,10 +43,14 @@ def _log(session: Session, item: Item, *, actor: str, change: str, **detail: obj
 
 
 class ItemStore:
-    """Extracts a stored source and merges its items; implements `bot.ingest.ItemSync`."""
+    """Extracts a stored source and merges its items; implements `bot.ingest.ItemSync`.
 
-    def __init__(self, extractor: Extractor) -> None:
+    `choose` picks the extractor per account (the LLM one where allowed); default: always `extractor`.
+    """
+
+    def __init__(self, extractor: Extractor, *, choose: Callable[[Account], Extractor] | None = None) -> None:
         self.extractor = extractor
+        self.choose = choose
 
     def _context(self, session: Session, source: Source) -> ExtractionContext:
         earlier = session.exec(
@@ -89,7 +93,9 @@ class ItemStore:
     def sync_source(self, session: Session, *, source: Source, record: SourceRecord) -> list[ExtractedItem]:
         """Re-derive the items of one source: withdraw what it said before, extract, merge."""
         self.withdraw_source(session, source=source, deleting=False)
-        extracted = self.extractor.extract(record, self._context(session, source))
+        account = session.get(Account, source.account_id)
+        extractor = self.choose(account) if self.choose and account else self.extractor
+        extracted = extractor.extract(record, self._context(session, source))
         opened = self._open_items(session, source.account_id)
         by_id = {str(item.id): item for item, _ in opened}
         supported_by = {open_item.id: set(open_item.source_ids) for _, open_item in opened}

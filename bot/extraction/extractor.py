@@ -57,14 +57,15 @@ class OfflineExtractor:
         for index, sentence in enumerate(analysed.sentences):
             embedding = None if vectors is None else vectors[index]
             for kind, probability in self.model.probabilities(ITEM_KINDS, sentence.features, embedding).items():
+                if probability < self.thresholds.of(kind):
+                    continue
                 if kind == "decision" and analysed.injection:
                     continue
                 if kind == "blocker" and not _may_block(sentence):
                     continue
                 if kind == "next_step" and not _may_be_next_step(sentence):
                     continue
-                if probability >= self.thresholds.of(kind):
-                    items.append(_item(kind, probability, sentence, analysed))
+                items.append(_item(kind, probability, sentence, analysed))
         items = _without_twins(items)
         resolution = self._resolution(analysed)
         return items + ([resolution] if resolution else [])
