@@ -108,26 +108,28 @@ def _may_block(sentence: AnalysedSentence) -> bool:
     return not cues & {"completed", "hypothetical"}
 
 
-_ASKS_TO_DO = re.compile(
-    r"\b(?:could|can|would|will) (?:you|someone|somebody|one of you)\b|\bplease\b|\bkindly\b"
-    r"|\b(?:we|i) (?:still )?need\b|\bneed (?:you|your)\b|\blet (?:me|us) know\b|\bi'd like you\b"
+_LEAD = r"^(?:[@\w' ]{0,40}[,:—-]\s*)?"  # an addressee or a short preamble: "@Kim Lee, …", "Quick question: …"
+_NO_TASK_QUESTION = re.compile(
+    r"\bany (?:news|update|progress|word)\b|\bwhere are we\b|\bhow (?:is|are) (?:\w+ ){0,4}(?:going|looking)\b"
+    r"|\b(?:are|is) (?:you|everyone|that|this) (?:ok|okay|fine|happy|comfortable|good) (?:with|for)\b"
+    r"|\bany objections?\b|\bdoes (?:that|this) (?:work|sound)\b|\bis (?:it|that|this|there) possible\b"
+    + "|" + _LEAD + r"(?:can|could) we\b(?!.*\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d))"
 )
-_CONDITIONAL = re.compile(
-    r"^(?:[@\w' ]{0,40}[,:—-]\s*)?if\b|\bjust (?:say|shout|ask)\b|\bin case\b|\bif (?:\w+ ){0,5}(?:needs?|wants?|ever)\b"
+_CONDITIONAL_OFFER = re.compile(
+    r"\bif (?:\w+ ){0,6}(?:needs?|wants?|requires?)\b.*\b(?:i'll|we'll|i can|we can|i will|we will)\b"
+    r"|\bjust (?:say|shout)\b|" + _LEAD + r"if\b.*\b(?:we'd|we would)\b"
 )
 
 
 def _may_be_next_step(sentence: AnalysedSentence) -> bool:
-    """A question is a next step only when it asks someone to do something ("could you send…?",
-    "can someone approve…?", "we need X — A or B?"), not when it asks for information, news or an
-    opinion ("any news on…?", "are you OK with…?", "can we have two pipelines?", "could we switch?").
-    A conditional offer ("if CAB needs it, just say and I'll send it") is not a next step either."""
-    text = sentence.sentence.text.lower().replace("’", "'")
-    if _CONDITIONAL.search(text):
+    """A question asking for news, an opinion or whether something is possible is no next step ("any
+    news on…?", "are you OK with…?", "any objection?", "can we add…?", "is it possible to…?"), unless
+    it names a day ("can we meet on Monday?"); neither is a conditional offer ("if CAB needs it, just
+    say and I'll send it", "if it slips we'd…"). Requests phrased as questions ("could you send…?") are."""
+    text = sentence.sentence.text.lower().replace("’", "'").strip()
+    if _CONDITIONAL_OFFER.search(text):
         return False
-    if text.rstrip().endswith("?"):
-        return bool(_ASKS_TO_DO.search(text))
-    return True
+    return not (text.endswith("?") and _NO_TASK_QUESTION.search(text))
 
 
 def _reports_completion(sentence: AnalysedSentence) -> bool:

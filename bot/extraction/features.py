@@ -67,10 +67,19 @@ def tokens_of(text: str) -> list[str]:
     return out
 
 
+_PENDING_CLAUSE = re.compile(r"\b(?:until|till|before|once|unless|as soon as)\b[^,.;:!?—]*")
+_COMPLETION_FAMILIES = frozenset({"done", "completed"})
+
+
 def cue_flags(text: str) -> tuple[str, ...]:
-    """Names of the cue families (commitment, request, gate, ...) present in text."""
+    """Names of the cue families (commitment, request, gate, ...) present in text.
+
+    Completion cues ("done", "completed") ignore a pending clause: "until the agreement is signed",
+    "once the fix is in production" report no completion."""
     lowered = text.lower().replace("’", "'")
-    return tuple(name for name, pattern in CUES.items() if pattern.search(lowered))
+    settled = _PENDING_CLAUSE.sub(" ", lowered) if _PENDING_CLAUSE.search(lowered) else lowered
+    return tuple(name for name, pattern in CUES.items()
+                 if pattern.search(settled if name in _COMPLETION_FAMILIES else lowered))
 
 
 def feature_names(view: SentenceView) -> list[str]:
@@ -102,6 +111,22 @@ def feature_names(view: SentenceView) -> list[str]:
     return names
 
 
+_HASHES: dict[str, int] = {}
+_HASH_CACHE_SIZE = 1 << 17
+
+
+def _hash(name: str) -> int:
+    index = _HASHES.get(name)
+    if index is None:
+        if len(_HASHES) >= _HASH_CACHE_SIZE:
+            _HASHES.clear()
+        index = _HASHES[name] = zlib.crc32(name.encode()) % DIMENSIONS
+    return index
+
+
 def hashed(names: list[str]) -> list[int]:
-    """Stable hashed feature indices (crc32, independent of PYTHONHASHSEED), de-duplicated."""
-    return sorted({zlib.crc32(name.encode()) % DIMENSIONS for name in names})
+    """Stable hashed feature indices (crc32, independent of PYTHONHASHSEED), de-duplicated.
+
+    Feature names recur across sentences (words, cue and context features): their hashes are memoised."""
+    known = _HASHES
+    return sorted({known[name] if name in known else _hash(name) for name in names})

@@ -13,9 +13,10 @@ async def _setup(tandem: Tandem, *, customer_answers: bool = False) -> dict[str,
     tandem.slack.add_channel(OTHER, "ext-globex", is_ext_shared=True, members=[IM])
     for channel, account in ((SHARED, "acme"), (INTERNAL, "acme"), (OTHER, "globex")):
         await tandem.command(f"link {account}", channel=channel)
+    await tandem.responses(3)
     if customer_answers:
         await tandem.command("set acme customer-answers on")
-    await tandem.responses(4 if customer_answers else 3)
+        assert "customer-answers on" in (await tandem.responses(4))[-1]["blocks"][0]["text"]["text"]
     said = {
         "currency": message(SHARED, CUSTOMER, "Decision: our base currency is EUR, approved by our CFO on Monday."),
         "discount": message(INTERNAL, IM, "Internal only: we gave Acme a 15 percent discount on the licence."),

@@ -12,6 +12,7 @@ from .conftest import context, kinds, make_record
         "@Priya Anand are you OK with us importing the archived leads too?",
         "Could we switch the export to a nightly file instead?",
         "Is it possible to keep two price lists per region?",
+        "Quick question: can we have two currencies on one quote?",
         "If your auditors need the penetration-test letter, just say and I'll send it over.",
     ],
 )
