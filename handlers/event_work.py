@@ -14,7 +14,7 @@ from bot.ingest import IngestResult, IngestService
 from bot.records import SourceRecord
 from bot.store import repos
 from bot.store.db import session_scope
-from bot.store.models import ChannelLink
+from bot.store.models import Account, ChannelLink
 from handlers.people import People
 from handlers.slack_api import SlackGateway
 
@@ -65,7 +65,7 @@ class SlackEventWork:
             link = repos.get_link(session, channel_id=channel_id)
             if link is None:
                 return None
-            account = session.get(repos.Account, link.account_id)
+            account = session.get(Account, link.account_id)
             return (link, account.key) if account else None
 
     async def _message(self, event: dict[str, Any]) -> None:
