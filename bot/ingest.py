@@ -29,8 +29,9 @@ Outcome = Literal["created", "updated", "unchanged", "deleted", "missing"]
 class ItemSync(Protocol):
     """Extracts a source's items and merges them into the account's open items."""
 
-    def sync_source(self, session: Session, *, source: Source, record: SourceRecord) -> list[ExtractedItem]:
-        """Re-derive the items of one stored source; returns what was extracted."""
+    def sync_source(self, session: Session, *, source: Source, record: SourceRecord,
+                    new: bool = False) -> list[ExtractedItem]:
+        """Re-derive the items of one stored source (`new`: it had none before); returns what was extracted."""
         ...
 
     def withdraw_source(self, session: Session, *, source: Source) -> None:
@@ -119,7 +120,8 @@ class IngestService:
         source.updated_at = self.clock.now()
         session.add(source)
         session.flush()
-        extracted = self.items.sync_source(session, source=source, record=record) if self.items else []
+        extracted = self.items.sync_source(session, source=source, record=record,
+                                           new=outcome == "created") if self.items else []
         enqueue(session, kind=INDEX_SOURCE, payload={"source_id": source.id})
         return IngestResult(record.id, key, outcome, len(extracted))
 

@@ -90,9 +90,11 @@ class ItemStore:
             )))
         return opened
 
-    def sync_source(self, session: Session, *, source: Source, record: SourceRecord) -> list[ExtractedItem]:
-        """Re-derive the items of one source: withdraw what it said before, extract, merge."""
-        self.withdraw_source(session, source=source, deleting=False)
+    def sync_source(self, session: Session, *, source: Source, record: SourceRecord,
+                    new: bool = False) -> list[ExtractedItem]:
+        """Re-derive the items of one source: withdraw what it said before (unless `new`), extract, merge."""
+        if not new:
+            self.withdraw_source(session, source=source, deleting=False)
         account = session.get(Account, source.account_id)
         extractor = self.choose(account) if self.choose and account else self.extractor
         extracted = extractor.extract(record, self._context(session, source))
@@ -126,8 +128,9 @@ class ItemStore:
                 item.last_activity = source.ts
                 session.add(item)
 
-    def _evidence(self, session: Session, item: Item, source: Source, role: str, span: str) -> None:
-        exists = session.exec(select(ItemEvidence).where(
+    def _evidence(self, session: Session, item: Item, source: Source, role: str, span: str, *,
+                  new_item: bool = False) -> None:
+        exists = None if new_item else session.exec(select(ItemEvidence).where(
             ItemEvidence.item_id == item.id, ItemEvidence.source_id == source.id, ItemEvidence.role == role)).first()
         if exists is None:
             session.add(ItemEvidence(item_id=item.id or 0, source_id=source.id or 0, role=role, span=span))
@@ -144,7 +147,7 @@ class ItemStore:
         )
         session.add(item)
         session.flush()
-        self._evidence(session, item, source, "raised", extracted.span)
+        self._evidence(session, item, source, "raised", extracted.span, new_item=True)
         _log(session, item, actor=source.external_id, change="created")
         return item
 

@@ -68,6 +68,13 @@ def _subject_person(item: AnalysedSentence, verbs: str) -> str | None:
     return None
 
 
+_OPENER = r"^(?:(?:and|so|also|then|ok|okay|sure|great|thanks)[,!]?\s+)*"
+# "I'll get Anika to sign…", "And I'll send it so Luis can fill it in": the speaker commits, whoever else is named
+_SPEAKER_COMMITS = re.compile(_OPENER + r"(?:i'll|i will|i'm going to|i am going to|let me)\b")
+# "We need Harborline to tell us…", "We need a dedupe rule before…": asked of another side nobody names
+_WE_NEED_FROM_OTHERS = re.compile(_OPENER + r"we (?:still |will |'ll )?need\b(?! to\b)")
+
+
 def next_step_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
     """Addressee of a request, else the named doer, else the speaker for their own side's work."""
     text = item.sentence.text
@@ -80,6 +87,10 @@ def next_step_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | N
     mentioned = [n for _, n in item.persons if n != speaker]
     if is_request and "@" in text and mentioned:
         return mentioned[0]
+    if _SPEAKER_COMMITS.match(lowered):
+        return speaker
+    if _WE_NEED_FROM_OTHERS.match(lowered):
+        return None
     named = _subject_person(item, _SUBJECT_VERB)
     if named:
         return named
