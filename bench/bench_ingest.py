@@ -2,8 +2,9 @@
 
 `python bench/bench_ingest.py [--data ../shared/data] [--records 426]`
 
-- floor: chunk every record and index it (embedding with the shipped model + Chroma upsert + SQL keyword
-  rows), nothing else — what any ingest must pay;
+- floor: index the very chunks production builds (a reply carries its thread's start as context),
+  i.e. embedding with the shipped model + Chroma upsert + SQL keyword rows, nothing else — what any
+  ingest must pay;
 - end to end: `IngestService.ingest_many` (source rows, extraction, merge into items, queued indexing work)
   followed by draining the indexing work, on a fresh SQLite data dir.
 Both in one process on this machine; the ratio is what to compare across machines.
@@ -19,10 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlmodel import select
+
 from bot.container import Container
+from bot.indexing import source_text
 from bot.record_io import read_records
 from bot.records import SourceRecord
 from bot.settings import load_settings
+from bot.store.db import session_scope
+from bot.store.models import Account, Source
 from retrieval.chunking import SourceText
 from retrieval.embeddings import MiniLMEmbedder
 from retrieval.service import Retriever
@@ -35,22 +41,19 @@ def _records(data: Path, limit: int) -> list[SourceRecord]:
         return [r for r in read_records(handle) if isinstance(r, SourceRecord)][:limit]
 
 
-def floor(records: list[SourceRecord], embedder: MiniLMEmbedder) -> float:
-    """Seconds to chunk, embed and insert every record."""
+def floor(texts: list[SourceText], embedder: MiniLMEmbedder) -> float:
+    """Seconds to chunk, embed and insert these sources, and nothing else."""
     with tempfile.TemporaryDirectory() as tmp:
         from bot.store.db import make_engine
 
         retriever = Retriever.embedded(f"{tmp}/chroma", make_engine(f"sqlite:///{tmp}/k.db"), embedder=embedder)
-        texts = [SourceText(account=r.account or "x", source_id=r.id, kind=r.kind, text=r.text, author=r.author,
-                            ts=r.ts, visibility=r.visibility, subject=r.subject, thread=r.thread or r.id)
-                 for r in records]
         start = time.perf_counter()
         retriever.index_sources(texts)
         return time.perf_counter() - start
 
 
-def end_to_end(records: list[SourceRecord], embedder: MiniLMEmbedder) -> tuple[float, float]:
-    """Seconds for the store part (ingest) and for draining the indexing work."""
+def end_to_end(records: list[SourceRecord], embedder: MiniLMEmbedder) -> tuple[float, float, list[SourceText]]:
+    """Seconds for the store part (ingest) and for draining the indexing work, and what was indexed."""
     with tempfile.TemporaryDirectory() as tmp:
         container = Container(load_settings(tandem_data_dir=Path(tmp), database_url=None, chroma_url=None,
                                             chroma_path=None))
@@ -63,8 +66,11 @@ def end_to_end(records: list[SourceRecord], embedder: MiniLMEmbedder) -> tuple[f
         stored = time.perf_counter() - start
         asyncio.run(container.drain_index_work())
         total = time.perf_counter() - start
+        with session_scope(container.engine) as session:
+            keys = {a.id: a.key for a in session.exec(select(Account)).all()}
+            texts = [source_text(session, s, keys[s.account_id]) for s in session.exec(select(Source)).all()]
         container.close()
-        return stored, total
+        return stored, total, texts
 
 
 def main() -> None:
@@ -75,8 +81,8 @@ def main() -> None:
     records = _records(Path(args.data), args.records)
     embedder = MiniLMEmbedder()
     embedder.embed(["warm up"])
-    floor_s = floor(records, embedder)
-    stored_s, total_s = end_to_end(records, embedder)
+    stored_s, total_s, texts = end_to_end(records, embedder)
+    floor_s = floor(texts, embedder)
     n = len(records)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f}")

@@ -74,8 +74,9 @@ def create_app(container: Container) -> Runtime:
         clock=container.clock,
     )
     event_work = SlackEventWork(engine=container.engine, ingest=container.ingest, gateway=gateway, people=people)
-    work = {SLACK_EVENT: event_work, **(container.index_work() if container.hold_index() else {})}
-    worker = Worker(container.queue, work, poll_seconds=settings.tandem_worker_poll_seconds)
+    single, batched = container.index_work() if container.hold_index() else ({}, {})
+    worker = Worker(container.queue, {SLACK_EVENT: event_work, **single}, batch_handlers=batched,
+                    poll_seconds=settings.tandem_worker_poll_seconds)
     worker_ref.append(worker)
     next_view = NextView(services)
     events.register(app, services)

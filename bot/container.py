@@ -24,7 +24,7 @@ from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
 from bot.store.models import Account
 from bot.store.queue import WorkQueue, enqueue
-from bot.worker import Worker, WorkHandler
+from bot.worker import BatchHandler, Worker, WorkHandler
 from retrieval.embeddings import Embedder, MiniLMEmbedder
 from retrieval.llm_answer import LLMAnswerer
 from retrieval.service import Retriever
@@ -119,11 +119,11 @@ class Container:
         """Whether this process may write the index: always with a Chroma server, else by the file lock."""
         return bool(self.settings.chroma_url) or self._index_lock.acquire()
 
-    def index_work(self) -> dict[str, WorkHandler]:
-        """Worker handlers of the indexing work that ingest queues."""
+    def index_work(self) -> tuple[dict[str, WorkHandler], dict[str, BatchHandler]]:
+        """Worker handlers of the indexing work that ingest queues: (one at a time, batched)."""
 
-        async def index(payload: dict[str, Any]) -> None:
-            await asyncio.to_thread(self.indexer.index_source, int(payload["source_id"]))
+        async def index(payloads: list[dict[str, Any]]) -> None:
+            await asyncio.to_thread(self.indexer.index_sources, [int(p["source_id"]) for p in payloads])
 
         async def unindex(payload: dict[str, Any]) -> None:
             await asyncio.to_thread(self.indexer.unindex_source, int(payload["source_id"]))
@@ -131,7 +131,7 @@ class Container:
         async def reindex(payload: dict[str, Any]) -> None:
             await asyncio.to_thread(self.indexer.reindex, payload.get("accounts"))
 
-        return {INDEX_SOURCE: index, UNINDEX_SOURCE: unindex, REINDEX: reindex}
+        return {UNINDEX_SOURCE: unindex, REINDEX: reindex}, {INDEX_SOURCE: index}
 
     def queue_rebuild_if_behind(self) -> list[str]:
         """At start: queue a rebuild of the accounts whose index is missing or behind the store."""
@@ -143,7 +143,8 @@ class Container:
 
     async def drain_index_work(self) -> int:
         """Run the queued indexing work here (a CLI with no server holding the index)."""
-        return await Worker(self.queue, self.index_work()).drain()
+        single, batched = self.index_work()
+        return await Worker(self.queue, single, batch_handlers=batched).drain()
 
     def migrate(self) -> None:
         """Bring the schema up to date (also run at start)."""

@@ -51,18 +51,22 @@ class IndexService:
         self.engine = engine
         self.retriever = retriever
 
-    def index_source(self, source_id: int) -> None:
-        """(Re)index one source; a deleted one is removed instead."""
+    def index_sources(self, source_ids: Sequence[int]) -> None:
+        """(Re)index sources in one embedding batch; deleted ones are removed instead."""
+        texts: list[SourceText] = []
+        gone: list[tuple[str, str]] = []
         with session_scope(self.engine) as session:
-            source = session.get(Source, source_id)
-            account = session.get(Account, source.account_id) if source else None
-            if source is None or account is None:
-                return
-            if source.deleted:
-                self.retriever.delete_source(account.key, source.external_id)
-                return
-            text = source_text(session, source, account.key)
-        self.retriever.index_sources([text])
+            keys = {a.id: a.key for a in repos.list_accounts(session)}
+            sources = session.exec(select(Source).where(col(Source.id).in_(list(source_ids)))).all()
+            for source in sources:
+                if source.deleted:
+                    gone.append((keys[source.account_id], source.external_id))
+                else:
+                    texts.append(source_text(session, source, keys[source.account_id]))
+        for account, external_id in gone:
+            self.retriever.delete_source(account, external_id)
+        if texts:
+            self.retriever.index_sources(texts)
 
     def unindex_source(self, source_id: int) -> None:
         """Remove one source's chunks."""

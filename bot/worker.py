@@ -7,11 +7,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.store.queue import WorkQueue
+from bot.store.queue import ClaimedWork, WorkQueue
 
 log = logging.getLogger(__name__)
 
 WorkHandler = Callable[[dict[str, Any]], Awaitable[None]]
+BatchHandler = Callable[[list[dict[str, Any]]], Awaitable[None]]
+BATCH_SIZE = 32
 
 
 class PermanentWorkError(Exception):
@@ -21,9 +23,11 @@ class PermanentWorkError(Exception):
 class Worker:
     """Polls the queue and runs work one item at a time; `wake()` shortens the wait."""
 
-    def __init__(self, queue: WorkQueue, handlers: dict[str, WorkHandler], *, poll_seconds: float = 0.5) -> None:
+    def __init__(self, queue: WorkQueue, handlers: dict[str, WorkHandler], *, poll_seconds: float = 0.5,
+                 batch_handlers: dict[str, BatchHandler] | None = None) -> None:
         self.queue = queue
         self.handlers = handlers
+        self.batch_handlers = batch_handlers or {}
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._stopping = False
@@ -32,11 +36,19 @@ class Worker:
         """Tell the worker that new work was queued."""
         self._wake.set()
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind of work this worker runs."""
+        return (*self.handlers, *self.batch_handlers)
+
     async def run_once(self) -> bool:
-        """Run one runnable item; False when none was waiting."""
-        work = await asyncio.to_thread(self.queue.claim, kinds=tuple(self.handlers))
+        """Run one runnable item (or a batch of one kind); False when none was waiting."""
+        work = await asyncio.to_thread(self.queue.claim, kinds=self.kinds)
         if work is None:
             return False
+        if work.kind in self.batch_handlers:
+            await self._run_batch(work)
+            return True
         handler = self.handlers[work.kind]
         try:
             await handler(work.payload)
@@ -49,6 +61,18 @@ class Worker:
         else:
             await asyncio.to_thread(self.queue.finish, work.id)
         return True
+
+    async def _run_batch(self, first: ClaimedWork) -> None:
+        more = await asyncio.to_thread(self.queue.claim_many, kinds=(first.kind,), limit=BATCH_SIZE - 1)
+        batch = [first, *more]
+        try:
+            await self.batch_handlers[first.kind]([w.payload for w in batch])
+        except Exception as exc:  # noqa: BLE001 - the batch is retried item by item's attempts
+            log.exception("batch of %s %s items failed", len(batch), first.kind)
+            for work in batch:
+                await asyncio.to_thread(self.queue.fail, work.id, error=f"{type(exc).__name__}: {exc}")
+        else:
+            await asyncio.to_thread(self.queue.finish, *(w.id for w in batch))
 
     async def drain(self) -> int:
         """Run work until none is runnable now; returns how many items ran."""

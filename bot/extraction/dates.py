@@ -68,6 +68,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 _ANY = re.compile("|".join(f"(?P<{name}>{pattern.pattern})" for name, pattern in _PATTERNS), re.IGNORECASE)
+# the same alternation on lower-cased text (the patterns are lower-case): case-sensitive matching is faster
+_ANY_LOWER = re.compile(_ANY.pattern)
 _ORDER = {name: order for order, (name, _) in enumerate(_PATTERNS)}
 
 
@@ -184,14 +186,16 @@ def find_due(text: str, ts: datetime, tz: str | None) -> DueMatch | None:
     """The first resolvable due phrase in `text`, resolved against `ts` in `tz`."""
     if not _DATE_HINT.search(text):
         return None
-    first = _ANY.search(text)
+    lowered = text.lower()
+    first = _ANY_LOWER.search(lowered) if len(lowered) == len(text) else _ANY.search(text)
     if first is None:
         return None
-    kind = next(name for name, value in first.groupdict().items() if value is not None)
-    if _valid(kind, first.group(0)):
+    kind = first.lastgroup or ""
+    phrase = text[first.start():first.end()]
+    if _valid(kind, phrase):
         # the leftmost match, earliest pattern first: what the loop below would pick
-        resolved = _resolve(kind, first.group(0), local_day(ts, tz))
-        return DueMatch(phrase=first.group(0), start=first.start(), due=resolved) if resolved else None
+        resolved = _resolve(kind, phrase, local_day(ts, tz))
+        return DueMatch(phrase=phrase, start=first.start(), due=resolved) if resolved else None
     today = local_day(ts, tz)
     best: tuple[int, int, str, str] | None = None
     for order, (kind, pattern) in enumerate(_PATTERNS):

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from bot.extraction.analysis import AnalysedRecord, AnalysedSentence, ExtractionContext, analyse
 from bot.extraction.cues import CUES
@@ -30,7 +27,7 @@ COMPLETION_CONFIDENCE = 0.5
 class Thresholds:
     """Probability above which a sentence (or, for resolution, a record) is reported."""
 
-    blocker: float = 0.25
+    blocker: float = 0.2
     next_step: float = 0.3
     decision: float = 0.3
     resolution: float = 0.3
@@ -45,18 +42,13 @@ class OfflineExtractor:
 
     model: ClauseModel = field(default_factory=ClauseModel.load)
     thresholds: Thresholds = field(default_factory=Thresholds)
-    embed: Callable[[list[str]], np.ndarray] | None = None
 
     def extract(self, record: SourceRecord, context: ExtractionContext) -> list[ExtractedItem]:
         """Items of the record, in sentence order, then its resolution line if any."""
         analysed = analyse(record, context)
         items: list[ExtractedItem] = []
-        vectors = None
-        if self.embed is not None and self.model.uses_embeddings and analysed.sentences:
-            vectors = self.embed([s.sentence.text for s in analysed.sentences])
-        for index, sentence in enumerate(analysed.sentences):
-            embedding = None if vectors is None else vectors[index]
-            for kind, probability in self.model.probabilities(ITEM_KINDS, sentence.features, embedding).items():
+        for sentence in analysed.sentences:
+            for kind, probability in self.model.probabilities(ITEM_KINDS, sentence.features).items():
                 if probability < self.thresholds.of(kind):
                     continue
                 if kind == "decision" and analysed.injection:
@@ -97,11 +89,22 @@ class OfflineExtractor:
 _OPEN_GATE = frozenset({"gate", "until"})
 
 
+_RISK = re.compile(r"\bat risk\b|\brisky\b|\b(?:might|could|may) slip\b")
+_OBSTACLE = frozenset({"gate", "until", "defect", "limit"})
+
+
 def _may_block(sentence: AnalysedSentence) -> bool:
-    """A blocker is never a negation ("nothing blocking", "not urgent" next), nor a completed action
-    ("X approved, it's active") or a hypothetical, unless a gate is stated in the same sentence."""
+    """A blocker is never a negation ("nothing blocking", "not urgent" next), a risk ("go-live looks at
+    risk"), a commitment or request that names no obstacle ("I'll drop the file on the SFTP Monday" is a
+    next step), nor a completed action ("X approved, it's active") or a hypothetical, unless a gate is
+    stated in the same sentence."""
     cues = set(sentence.cues)
     if "negation" in cues or "negation" in sentence.following_cues:
+        return False
+    text = sentence.sentence.text.lower()
+    if _RISK.search(text) and "block" not in text:
+        return False
+    if cues & {"commit", "request"} and not cues & _OBSTACLE:
         return False
     if cues & _OPEN_GATE:
         return True

@@ -111,22 +111,6 @@ def feature_names(view: SentenceView) -> list[str]:
     return names
 
 
-_HASHES: dict[str, int] = {}
-_HASH_CACHE_SIZE = 1 << 17
-
-
-def _hash(name: str) -> int:
-    index = _HASHES.get(name)
-    if index is None:
-        if len(_HASHES) >= _HASH_CACHE_SIZE:
-            _HASHES.clear()
-        index = _HASHES[name] = zlib.crc32(name.encode()) % DIMENSIONS
-    return index
-
-
 def hashed(names: list[str]) -> list[int]:
-    """Stable hashed feature indices (crc32, independent of PYTHONHASHSEED), de-duplicated.
-
-    Feature names recur across sentences (words, cue and context features): their hashes are memoised."""
-    known = _HASHES
-    return sorted({known[name] if name in known else _hash(name) for name in names})
+    """Stable hashed feature indices (crc32, independent of PYTHONHASHSEED), de-duplicated."""
+    return sorted({zlib.crc32(name.encode()) % DIMENSIONS for name in names})

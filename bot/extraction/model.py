@@ -21,12 +21,9 @@ class BinaryModel:
 
     bias: float
     weights: np.ndarray
-    dense: np.ndarray | None = None
 
-    def probability(self, features: Sequence[int], embedding: np.ndarray | None = None) -> float:
+    def probability(self, features: Sequence[int]) -> float:
         score = self.bias + float(self.weights[list(features)].sum()) if features else self.bias
-        if self.dense is not None and embedding is not None:
-            score += float(embedding @ self.dense)
         return float(1.0 / (1.0 + np.exp(-score)))
 
 
@@ -35,16 +32,11 @@ def fit_binary(
     targets: Sequence[int],
     *,
     sample_weights: Sequence[float] | None = None,
-    dense: np.ndarray | None = None,
     l2: float = 3e-3,
-    dense_l2: float = 3e-3,
     iterations: int = 300,
     learning_rate: float = 0.3,
 ) -> BinaryModel:
-    """Full-batch Adagrad on the L2-regularised log loss; deterministic.
-
-    `dense` (one row per example, e.g. sentence embeddings) adds a dense weight vector to the model.
-    """
+    """Full-batch Adagrad on the L2-regularised log loss; deterministic."""
     lengths = np.array([len(r) for r in rows], dtype=np.int64)
     used, indices = np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in rows]), return_inverse=True)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -57,77 +49,49 @@ def fit_binary(
     bias = 0.0
     grad_sq = np.full(len(used), 1e-8)
     bias_sq = 1e-8
-    x = None if dense is None else np.asarray(dense, dtype=np.float64)
-    v = None if x is None else np.zeros(x.shape[1])
-    v_sq = None if x is None else np.full(x.shape[1], 1e-8)
     for _ in range(iterations):
         scores = bias + np.add.reduceat(w[indices], starts)
-        if x is not None:
-            scores = scores + x @ v
         residual = (1.0 / (1.0 + np.exp(-scores)) - y) * weight / len(y)
         grad = np.bincount(indices, weights=np.repeat(residual, lengths), minlength=len(used)) + l2 * w
         grad_sq += grad * grad
         w -= learning_rate * grad / np.sqrt(grad_sq)
-        if x is not None:
-            dense_grad = x.T @ residual + dense_l2 * v
-            v_sq += dense_grad * dense_grad
-            v -= learning_rate * dense_grad / np.sqrt(v_sq)
         bias_grad = residual.sum()
         bias_sq += bias_grad * bias_grad
         bias -= learning_rate * bias_grad / np.sqrt(bias_sq)
-    full = np.zeros(DIMENSIONS)
-    full[used] = w
-    return BinaryModel(bias, full, v)
+    dense = np.zeros(DIMENSIONS)
+    dense[used] = w
+    return BinaryModel(bias, dense)
 
 
 @dataclass
 class ClauseModel:
-    """The four classifiers of the extractor, by label.
-
-    A model trained with sentence embeddings (`dense` weights) uses them when `probabilities` is given
-    the sentence's embedding; without one it scores the hashed features alone.
-    """
+    """The four classifiers of the extractor, by label."""
 
     models: dict[str, BinaryModel]
-    _stacked: tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray | None] | None = field(
-        default=None, repr=False, compare=False)
+    _stacked: tuple[tuple[str, ...], np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def uses_embeddings(self) -> bool:
-        """Whether the item classifiers were trained with sentence embeddings."""
-        return any(self.models[label].dense is not None for label in LABELS[:3] if label in self.models)
+    def probability(self, label: str, features: Sequence[int]) -> float:
+        return self.models[label].probability(features)
 
-    def probability(self, label: str, features: Sequence[int], embedding: np.ndarray | None = None) -> float:
-        return self.models[label].probability(features, embedding)
-
-    def probabilities(
-        self, labels: Sequence[str], features: Sequence[int], embedding: np.ndarray | None = None
-    ) -> dict[str, float]:
+    def probabilities(self, labels: Sequence[str], features: Sequence[int]) -> dict[str, float]:
         """Several labels at once: one gather over a stacked weight matrix (the hot path)."""
         key = tuple(labels)
         if self._stacked is None or self._stacked[0] != key:
             matrix = np.stack([self.models[label].weights for label in key], axis=1)
             biases = np.array([self.models[label].bias for label in key])
-            dense = (np.stack([self.models[label].dense for label in key], axis=1)  # type: ignore[misc]
-                     if all(self.models[label].dense is not None for label in key) else None)
-            self._stacked = (key, matrix, biases, dense)
-        _, matrix, biases, dense = self._stacked
+            self._stacked = (key, matrix, biases)
+        _, matrix, biases = self._stacked
         scores = biases + (matrix[list(features)].sum(axis=0) if features else 0.0)
-        if dense is not None and embedding is not None:
-            scores = scores + embedding @ dense
         return dict(zip(key, (1.0 / (1.0 + np.exp(-scores))).tolist(), strict=True))
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"dimensions": DIMENSIONS}
         for label, model in self.models.items():
             nonzero = np.flatnonzero(np.abs(model.weights) >= 1e-3)
-            entry: dict[str, object] = {
+            out[label] = {
                 "bias": round(model.bias, 5),
                 "weights": {str(i): round(float(model.weights[i]), 4) for i in nonzero},
             }
-            if model.dense is not None:
-                entry["dense"] = [round(float(x), 4) for x in model.dense]
-            out[label] = entry
         return out
 
     def save(self, path: Path = WEIGHTS_PATH) -> None:
@@ -143,7 +107,5 @@ class ClauseModel:
             weights = np.zeros(DIMENSIONS)
             for index, value in data[label]["weights"].items():
                 weights[int(index)] = value
-            dense = data[label].get("dense")
-            models[label] = BinaryModel(float(data[label]["bias"]), weights,
-                                        None if dense is None else np.asarray(dense, dtype=np.float64))
+            models[label] = BinaryModel(float(data[label]["bias"]), weights)
         return cls(models)

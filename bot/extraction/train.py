@@ -8,10 +8,8 @@ Deterministic: the same data gives the same weights.json.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
 
 from bot.extraction.analysis import AnalysedRecord, ExtractionContext, analyse
 from bot.extraction.corpus import (
@@ -26,9 +24,6 @@ from bot.extraction.model import LABELS, WEIGHTS_PATH, ClauseModel, fit_binary
 from bot.extraction.similarity import containment
 
 ENRON_WEIGHT = 0.25
-EMBEDDING_SCALE = 1.0
-EMBEDDING_L2 = 3e-3
-Embed = Callable[[list[str]], np.ndarray]
 _KIND_CUES = {
     "blocker": {"gate", "defect"},
     "next_step": {"commit", "request", "third_will"},
@@ -92,29 +87,12 @@ def fit(
     analysed: Sequence[AnalysedRecord],
     labelled: Sequence[LabelledRecord],
     extra_next_steps: Sequence[tuple[list[int], int, str]] = (),
-    embed: Embed | None = None,
 ) -> ClauseModel:
-    """Train the four classifiers on aligned records (and optional extra next-step rows).
-
-    With `embed` (sentence texts -> L2-normalised vectors), the three item classifiers also learn a
-    dense weight vector over each sentence's embedding; the record-level resolution classifier stays lexical.
-    """
-    rows, targets, weights, texts = training_rows(analysed, labelled, extra_next_steps)
-
-    def dense(label: str) -> np.ndarray | None:
-        if embed is None or label == "resolution":
-            return None
-        return np.asarray(embed(texts[label]), dtype=np.float64) * EMBEDDING_SCALE
-
-    models = {
-        label: fit_binary(rows[label], targets[label], sample_weights=weights[label], dense=dense(label),
-                          dense_l2=EMBEDDING_L2)
-        for label in LABELS
-    }
-    for model in models.values():
-        if model.dense is not None:  # fold the training scale in: scoring takes the raw embedding
-            model.dense = model.dense * EMBEDDING_SCALE
-    return ClauseModel(models)
+    """Train the four classifiers on aligned records (and optional extra next-step rows)."""
+    rows, targets, weights, _ = training_rows(analysed, labelled, extra_next_steps)
+    return ClauseModel(
+        {label: fit_binary(rows[label], targets[label], sample_weights=weights[label]) for label in LABELS}
+    )
 
 
 Rows = tuple[dict[str, list[list[int]]], dict[str, list[int]], dict[str, list[float]], dict[str, list[str]]]

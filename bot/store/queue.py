@@ -50,43 +50,43 @@ class WorkQueue:
 
     def claim(self, *, kinds: tuple[str, ...] | None = None, now: datetime | None = None) -> ClaimedWork | None:
         """Take the oldest runnable item, or None. Stale locks of dead workers are taken over."""
+        taken = self.claim_many(kinds=kinds, now=now, limit=1)
+        return taken[0] if taken else None
+
+    def claim_many(self, *, kinds: tuple[str, ...] | None = None, now: datetime | None = None,
+                   limit: int = 1) -> list[ClaimedWork]:
+        """Take up to `limit` of the oldest runnable items in one transaction."""
         moment = now or utcnow()
+        runnable = (col(WorkItem.status) == "queued") | (
+            (col(WorkItem.status) == "running") & (col(WorkItem.locked_at) < moment - STALE_LOCK))
+        claimed: list[ClaimedWork] = []
         with session_scope(self.engine) as session:
-            query = (
-                select(WorkItem.id)
-                .where(
-                    (col(WorkItem.status) == "queued")
-                    | ((col(WorkItem.status) == "running") & (col(WorkItem.locked_at) < moment - STALE_LOCK))
-                )
-                .where(WorkItem.run_after <= moment)
-                .order_by(WorkItem.id)
-                .limit(5)
-            )
+            query = select(WorkItem.id).where(runnable).where(WorkItem.run_after <= moment)
             if kinds:
                 query = query.where(col(WorkItem.kind).in_(kinds))
-            for candidate in session.exec(query).all():
+            for candidate in session.exec(query.order_by(WorkItem.id).limit(limit + 4)).all():
                 taken = session.exec(  # type: ignore[call-overload]
                     update(WorkItem)
                     .where(col(WorkItem.id) == candidate)
-                    .where(
-                        (col(WorkItem.status) == "queued")
-                        | ((col(WorkItem.status) == "running") & (col(WorkItem.locked_at) < moment - STALE_LOCK))
-                    )
-                    .values(status="running", locked_by=self.worker_id, locked_at=moment, attempts=WorkItem.attempts + 1)
+                    .where(runnable)
+                    .values(status="running", locked_by=self.worker_id, locked_at=moment,
+                            attempts=WorkItem.attempts + 1)
                 )
                 if taken.rowcount == 1:
                     item = session.get(WorkItem, candidate)
                     assert item is not None
                     session.refresh(item)
-                    return ClaimedWork(item.id or 0, item.kind, json.loads(item.payload), item.attempts)
-        return None
+                    claimed.append(ClaimedWork(item.id or 0, item.kind, json.loads(item.payload), item.attempts))
+                    if len(claimed) == limit:
+                        break
+        return claimed
 
-    def finish(self, work_id: int) -> None:
+    def finish(self, *work_ids: int) -> None:
         """Mark work done."""
         with session_scope(self.engine) as session:
             session.exec(  # type: ignore[call-overload]
                 update(WorkItem)
-                .where(col(WorkItem.id) == work_id)
+                .where(col(WorkItem.id).in_(work_ids))
                 .values(status="done", finished_at=utcnow(), locked_by=None)
             )
 

@@ -92,7 +92,7 @@ class Tandem:
         """Wait until the worker has run every queued item that is due."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            counts = await asyncio.to_thread(self.container.queue.counts, tuple(self.runtime.worker.handlers))
+            counts = await asyncio.to_thread(self.container.queue.counts, self.runtime.worker.kinds)
             if not counts.get("queued") and not counts.get("running"):
                 return
             if asyncio.get_running_loop().time() > deadline:

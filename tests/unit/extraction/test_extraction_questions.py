@@ -1,4 +1,4 @@
-"""A question is a next step only when it asks someone to do something (fictional text)."""
+"""Questions, conditional offers, risks and plain commitments: what they are and are not (fictional text)."""
 
 import pytest
 
@@ -31,3 +31,15 @@ def test_information_questions_and_conditional_offers_are_not_next_steps(extract
 def test_requests_phrased_as_questions_are_next_steps(extractor, text: str) -> None:
     items = extractor.extract(make_record(text, author="Omar Lindgren"), context())
     assert "next_step" in kinds(items)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Go-live on 9 June looks at risk.",
+        "The Lisbon delta extract is scheduled for Monday; I'll drop it on the SFTP by 21:00.",
+    ],
+)
+def test_risks_and_plain_commitments_are_not_blockers(extractor, text: str) -> None:
+    items = extractor.extract(make_record(text, author="Omar Lindgren"), context())
+    assert "blocker" not in kinds(items)
