@@ -83,9 +83,7 @@ class NextView:
 def register(app: AsyncApp, services: SlackServices, view: NextView) -> None:
     """Wire the item buttons shown by `/tandem next`."""
 
-    async def on_item_button(ack: Callable[..., Awaitable[None]], body: dict[str, Any],
-                             respond: Callable[..., Awaitable[Any]]) -> None:
-        await ack()
+    async def on_item_button(body: dict[str, Any], respond: Callable[..., Awaitable[Any]]) -> None:
         action = body["actions"][0]
         user = await services.people.get(body["user"]["id"])
         try:
@@ -103,9 +101,7 @@ def register(app: AsyncApp, services: SlackServices, view: NextView) -> None:
             current = await asyncio.to_thread(view.current, item_id)
             await respond(replace_original=True, text=said, blocks=nudge_outcome_blocks(current, said))
 
-    async def on_show_more(ack: Callable[..., Awaitable[None]], body: dict[str, Any],
-                           respond: Callable[..., Awaitable[Any]]) -> None:
-        await ack()
+    async def on_show_more(body: dict[str, Any], respond: Callable[..., Awaitable[Any]]) -> None:
         user = await services.people.get(body["user"]["id"])
         page = int(body["actions"][0].get("value") or 0)
         await respond(replace_original=True, text="What to move on next", blocks=await view.blocks_for(user, page=page))
@@ -113,7 +109,8 @@ def register(app: AsyncApp, services: SlackServices, view: NextView) -> None:
     async def ack_only(ack: Callable[..., Awaitable[None]]) -> None:
         await ack()
 
-    app.action(ids.ITEM_DONE)(on_item_button)
-    app.action(ids.ITEM_SNOOZE)(on_item_button)
-    app.action(ids.NEXT_SHOW_MORE)(on_show_more)
+    # ack at once; the work (a Slack call or two, the database) runs after the ack
+    app.action(ids.ITEM_DONE)(ack=ack_only, lazy=[on_item_button])
+    app.action(ids.ITEM_SNOOZE)(ack=ack_only, lazy=[on_item_button])
+    app.action(ids.NEXT_SHOW_MORE)(ack=ack_only, lazy=[on_show_more])
     app.action(ids.ITEM_OPEN_SOURCE)(ack_only)
