@@ -105,7 +105,11 @@ def http_application(runtime: Runtime, *, with_scheduler: bool = True) -> web.Ap
     """One aiohttp server: Bolt at POST /slack/events and GET /healthz, with the worker and the scheduler."""
 
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:  # a body that is neither JSON nor a form Slack would send
+            log.warning("rejected a malformed request body")
+            return web.json_response({"ok": False, "error": "malformed_body"}, status=400)
         bolt_response = await runtime.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 

@@ -10,12 +10,13 @@ says to avoid (another account's name, to keep look-alike accounts apart).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, query_vector
 from retrieval.text import content_words, split_sentences
 from retrieval.types import Answer, Citation, Hit
 
@@ -35,6 +36,7 @@ class AnswerConfig:
     hits_considered: int = 4
     coverage_hits: int = 3
     max_sentences: int = 32
+    sentences_per_hit: int = 2
     max_quotes: int = 2
     quote_ratio: float = 0.9
     lexical_weight: float = 0.3
@@ -73,6 +75,15 @@ def lexical_overlap(question: str, sentence: str) -> float:
     if not asked:
         return 0.0
     return len(asked & {_stem(w) for w in content_words(sentence)}) / len(asked)
+
+
+def weighted_overlap(term_weights: Mapping[str, float], sentence: str) -> float:
+    """Share of the question's term weight (rarer terms weigh more) that the sentence contains."""
+    total = sum(term_weights.values())
+    if not total:
+        return 0.0
+    present = {_stem(w) for w in content_words(sentence)}
+    return sum(w for t, w in term_weights.items() if _stem(t) in present) / total
 
 
 def coverage(term_weights: Mapping[str, float], hits: Sequence[Hit]) -> float:
@@ -120,8 +131,15 @@ class OfflineAnswerer:
         self.embedder = embedder
         self.config = config or AnswerConfig()
 
-    def candidates(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
-        """Scored candidate sentences from the top hits, best first."""
+    def candidates(
+        self, question: str, hits: Sequence[Hit], term_weights: Mapping[str, float] | None = None
+    ) -> list[Candidate]:
+        """Scored candidate sentences from the top hits, best first.
+
+        Every sentence of the top hits is first scored by the rare question words it holds (and its
+        hit's rank); only the best `sentences_per_hit` of each hit are embedded and scored by meaning, so an
+        answer embeds a handful of short texts, not every sentence of four sources.
+        """
         cfg = self.config
         raw: list[Candidate] = []
         seen: set[str] = set()
@@ -133,8 +151,17 @@ class OfflineAnswerer:
                         raw.append(Candidate(hit, rank, unit, chunk_text=chunk.indexed_text))
         if not raw:
             return []
-        vectors = self.embedder.embed([question] + [c.text for c in raw])
-        similarity = np.asarray(vectors[1:] @ vectors[0])
+        weights = term_weights or {w: 1.0 for w in content_words(question)}
+        order = sorted(range(len(raw)), key=lambda i: -weighted_overlap(weights, raw[i].text))
+        per_hit: dict[int, int] = defaultdict(int)
+        keep: list[int] = []
+        for i in order:
+            if per_hit[raw[i].rank] < cfg.sentences_per_hit:
+                per_hit[raw[i].rank] += 1
+                keep.append(i)
+        raw = [raw[i] for i in sorted(keep)]
+        query = query_vector(self.embedder, question)
+        similarity = np.asarray(self.embedder.embed([c.text for c in raw]) @ query)
         scored = [
             Candidate(
                 c.hit,
@@ -175,7 +202,7 @@ class OfflineAnswerer:
         (`KeywordIndex.term_weights`); `avoid` are names whose chunks are never quoted.
         """
         cfg = self.config
-        ranked = self.candidates(question, hits)
+        ranked = self.candidates(question, hits, term_weights)
         if self.relevance(question, hits, ranked, term_weights or {}) < cfg.min_relevance:
             return not_found(account_label)
         allowed = [c for c in ranked if not mentions_any(c.chunk_text, avoid)]

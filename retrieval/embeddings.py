@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -133,6 +134,32 @@ class MiniLMEmbedder:
             batch = order[start : start + self.batch_size]
             out[batch] = self._embed_batch([texts[i] or " " for i in batch])
         return out
+
+
+_QUERY_CACHE: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()
+_QUERY_CACHE_SIZE = 256
+_QUERY_LOCK = threading.Lock()
+
+
+def query_vector(embedder: Embedder, text: str) -> np.ndarray:
+    """The embedding of one question, remembered for a while: search and answer embed it once between them."""
+    key = (embedder.model_id, id(embedder), text)
+    with _QUERY_LOCK:
+        if key in _QUERY_CACHE:
+            _QUERY_CACHE.move_to_end(key)
+            return _QUERY_CACHE[key]
+    vector = embedder.embed([text])[0]
+    with _QUERY_LOCK:
+        _QUERY_CACHE[key] = vector
+        while len(_QUERY_CACHE) > _QUERY_CACHE_SIZE:
+            _QUERY_CACHE.popitem(last=False)
+    return vector
+
+
+def clear_query_cache() -> None:
+    """Forget remembered question vectors (benchmarks call it so every question is embedded afresh)."""
+    with _QUERY_LOCK:
+        _QUERY_CACHE.clear()
 
 
 _WORD = re.compile(r"[a-z0-9]+")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 
-from retrieval.text import content_words
+from retrieval.text import content_words, word_forms
 from retrieval.types import Chunk
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
@@ -47,6 +47,14 @@ def _query_terms(query: str, skip: Sequence[str] = ()) -> list[str]:
         if word and word not in terms and word not in skipped:
             terms.append(word)
     return terms[:_MAX_TERMS]
+
+
+def _search_terms(terms: Sequence[str]) -> list[str]:
+    """The query terms plus the other forms of irregular verbs among them ("sent" also finds "send")."""
+    out: list[str] = []
+    for term in terms:
+        out += [f for f in word_forms(term) if f not in out]
+    return out[: 2 * _MAX_TERMS]
 
 
 class KeywordIndex:
@@ -172,7 +180,7 @@ class KeywordIndex:
         Any query word may match (OR); the account keys themselves are not searched for, since
         every result is of those accounts anyway. An empty query or no account returns nothing.
         """
-        terms = _query_terms(query, accounts)
+        terms = _search_terms(_query_terms(query, accounts))
         if not terms or not accounts or not visibilities:
             return []
         if self.dialect == "sqlite":

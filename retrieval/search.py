@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from retrieval.embeddings import query_vector
 from retrieval.index import VectorIndex
 from retrieval.keyword import KeywordIndex
 from retrieval.types import VISIBILITIES, Chunk, Hit
@@ -29,11 +30,26 @@ class SearchConfig:
     keyword_weight: float = 1.0
     recency_weight: float = 0.3
     status_recency_weight: float = 1.5
+    thread_weight: float = 0.0
+    strip_account_names: bool = True
+    thread_top: int = 3
 
 
 _STATUS = re.compile(
     r"\b(still|open|outstanding|pending|status|left|remaining|latest|current(ly)?|now|so far|yet)\b", re.I
 )
+
+
+def without_names(question: str, names: Sequence[str]) -> str:
+    """The question without the searched accounts' names: within one account its name tells nothing,
+    and left in, it pulls the vector side towards notes that happen to repeat it."""
+    out = question
+    for name in names:
+        for part in re.split(r"[^A-Za-z0-9]+", name):
+            if len(part) > 2:
+                out = re.sub(rf"\b{re.escape(part)}(['’]s)?\b", " ", out, flags=re.I)
+    out = re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", out)).strip()
+    return out if re.search(r"[A-Za-z0-9]", out) else question
 
 
 def asks_for_status(question: str) -> bool:
@@ -83,7 +99,7 @@ class HybridSearch:
         cfg = self.config
         vector_ranked: list[tuple[Chunk, float]] = []
         if cfg.vector_weight > 0:
-            vector = self.vectors.embedder.embed([question])[0]
+            vector = query_vector(self.vectors.embedder, without_names(question, accounts) if cfg.strip_account_names else question)
             for account in accounts:
                 vector_ranked += self.vectors.query(account, vector, visibilities=visibilities, limit=cfg.candidates)
             vector_ranked.sort(key=lambda pair: -pair[1])
@@ -110,10 +126,25 @@ class HybridSearch:
             fused[k.chunk_id] += cfg.keyword_weight / (cfg.rrf_k + rank + 1)
             bm25[k.chunk_id] = k.score
         hits = self._per_source(fused, chunks, cosine, bm25, set(accounts), set(visibilities))
+        if cfg.thread_weight > 0:
+            hits = self._add_thread(hits, cfg.thread_weight, cfg.thread_top)
         recency = cfg.status_recency_weight if asks_for_status(question) else cfg.recency_weight
         if recency > 0:
             hits = self._add_recency(hits, recency, cfg.rrf_k)
         return hits[:limit]
+
+    @staticmethod
+    def _add_thread(hits: list[Hit], weight: float, top: int) -> list[Hit]:
+        """Lift the thread mates of the best hits: a reply often carries the answer its root only frames."""
+        def key(h: Hit) -> str:
+            return h.chunk.thread or h.chunk.source_id
+
+        lift: dict[str, float] = defaultdict(float)
+        for h in hits[:top]:
+            lift[key(h)] = max(lift[key(h)], weight * h.score)
+        boosted = [replace(h, score=h.score + lift.get(key(h), 0.0)) if i >= top or True else h
+                   for i, h in enumerate(hits)]
+        return sorted(boosted, key=lambda h: (-h.score, h.chunk.source_id))
 
     @staticmethod
     def _add_recency(hits: list[Hit], weight: float, rrf_k: float) -> list[Hit]:

@@ -66,7 +66,7 @@ class Tandem:
 
     async def event(self, event: dict[str, Any], **options: Any):
         """Send one Events API delivery (a new user message also lands in the double's history)."""
-        if event.get("type") == "message" and not event.get("subtype") and event.get("channel"):
+        if event.get("type") == "message" and not event.get("subtype") and event.get("channel") and event.get("ts"):
             fields = {k: event[k] for k in ("thread_ts",) if k in event}
             self.slack.add_message(event["channel"], ts=event["ts"], user=event.get("user"), text=event["text"], **fields)
         envelope = event_callback(event, is_ext_shared_channel=event.get("channel") == SHARED)
