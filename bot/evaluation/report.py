@@ -27,18 +27,28 @@ def _commit() -> str:
 def header(now: datetime) -> str:
     """Where and when the numbers were measured."""
     return (
-        "# Evaluation\n\n"
         f"Measured by `make eval` (`tandem eval`) at commit `{_commit()}` on {now:%Y-%m-%d %H:%M} UTC, "
         f"on {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}. "
         "Data: `../shared/data` (read in place). Nothing here is hand-written: rerun to refresh.\n"
     )
 
 
+def _between(text: str, name: str, body: str) -> str:
+    """`text` with the generated block `name` replaced by `body` (appended when the markers are missing)."""
+    start, end = f"<!-- generated:{name} -->", f"<!-- /generated:{name} -->"
+    block = f"{start}\n{body.strip()}\n{end}"
+    if start in text and end in text:
+        return text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    return text.rstrip() + "\n\n" + block + "\n"
+
+
 def write_report(data_dir: Path, out: Path, *, qmsum_train: bool = False) -> str:
-    """Run the extraction and retrieval evaluations and write the report; returns its text."""
+    """Run the evaluations and refresh the generated blocks of the report (its prose is kept)."""
     extraction = extraction_eval.render_markdown(extraction_eval.run(data_dir))
     retrieval = retrieval_eval.render_markdown(retrieval_eval.run(data_dir, qmsum_train=qmsum_train))
-    text = "\n".join([header(datetime.now(UTC)), "## Extraction (offline extractor)\n", extraction,
-                      "\n## Retrieval and answers\n", retrieval, ""])
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Evaluation\n"
+    for name, body in (("measured", header(datetime.now(UTC))), ("extraction", extraction),
+                       ("retrieval", retrieval)):
+        text = _between(text, name, body)
     out.write_text(text, encoding="utf-8")
     return text
