@@ -30,8 +30,6 @@ from jobs.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
 
-GENERIC_ERROR = "Sorry, something went wrong on my side. The team has the details."
-
 
 @dataclass
 class Runtime:

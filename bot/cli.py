@@ -19,8 +19,6 @@ from bot.record_io import LineProblem, RecordError, parse_timestamp, read_record
 from bot.records import SourceRecord
 from bot.settings import Settings, SettingsError, load_settings
 
-CommandFn = Callable[[argparse.Namespace, Settings], int]
-
 
 def _container(settings: Settings) -> Container:
     container = Container(settings)
@@ -115,6 +113,19 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if not (data / "onboarding-dev" / "records.jsonl").is_file():
         raise UserFacingError(f"no labelled data at {data} (expected onboarding-dev/records.jsonl)")
     print(write_report(data, Path(args.out), qmsum_train=args.qmsum_train))
+    return 0
+
+
+def cmd_corrections(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem corrections`: every "Not right" correction as a labelled example (JSON Lines)."""
+    from bot.corrections import labelled_examples
+    from bot.store.db import session_scope
+
+    container = _container(settings)
+    with session_scope(container.engine) as session:
+        for example in labelled_examples(session):
+            print(json.dumps(example))
+    container.close()
     return 0
 
 
@@ -315,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", default="EVALUATION.md")
     evaluate.add_argument("--qmsum-train", action="store_true", help="also index QMSum train (slow)")
     evaluate.set_defaults(func=cmd_eval)
+
+    corrections = sub.add_parser("corrections", help='"Not right" corrections as labelled examples (JSON Lines)')
+    corrections.set_defaults(func=cmd_corrections)
 
     reindex = sub.add_parser("reindex", help="rebuild the search index from the store")
     reindex.add_argument("accounts", nargs="*", help="only these accounts (default: all)")

@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
-
-SourceKind = Literal["slack", "email", "transcript"]
-Side = Literal["vendor", "customer", "third_party"]
-Visibility = Literal["external", "internal"]
-ItemKind = Literal["blocker", "next_step", "decision"]
-Category = Literal["it_approval", "third_party", "stakeholder_signoff", "scope_change", "technical", "other"]
 
 SOURCE_KINDS: tuple[str, ...] = ("slack", "email", "transcript")
 SIDES: tuple[str, ...] = ("vendor", "customer", "third_party")

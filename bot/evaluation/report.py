@@ -33,7 +33,7 @@ def header(now: datetime) -> str:
     )
 
 
-def _between(text: str, name: str, body: str) -> str:
+def replace_block(text: str, name: str, body: str) -> str:
     """`text` with the generated block `name` replaced by `body` (appended when the markers are missing)."""
     start, end = f"<!-- generated:{name} -->", f"<!-- /generated:{name} -->"
     block = f"{start}\n{body.strip()}\n{end}"
@@ -49,6 +49,6 @@ def write_report(data_dir: Path, out: Path, *, qmsum_train: bool = False) -> str
     text = out.read_text(encoding="utf-8") if out.exists() else "# Evaluation\n"
     for name, body in (("measured", header(datetime.now(UTC))), ("extraction", extraction),
                        ("retrieval", retrieval)):
-        text = _between(text, name, body)
+        text = replace_block(text, name, body)
     out.write_text(text, encoding="utf-8")
     return text

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from bot.corrections import labelled_examples
 from bot.store.db import session_scope
 from bot.store.models import (
     Account,
@@ -298,6 +299,10 @@ async def test_wrong_kind_changes_the_kind_and_is_kept_as_a_correction(tandem: T
     assert correction.source_external_id == f"{SHARED}:17000000.000100"
     assert correction.span == "SSO approval from Acme IT" and not correction.not_an_item
     assert [e.change for e in tandem.rows(ItemEvent) if e.item_id == item_id] == ["corrected"]
+    with session_scope(tandem.container.engine) as session:
+        [example] = labelled_examples(session)
+    assert (example["source_id"], example["kind"], example["kind_before"]) == (
+        f"{SHARED}:17000000.000100", "next_step", "blocker")
 
 
 async def test_not_an_item_withdraws_it(tandem: Tandem) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot.evaluation.report import _between
+from bot.evaluation.report import replace_block
 
 
 def test_generated_block_is_replaced_and_prose_kept() -> None:
     text = "# Evaluation\n\nWhy these numbers.\n<!-- generated:x -->\nold\n<!-- /generated:x -->\nAfterword.\n"
-    updated = _between(text, "x", "new table")
+    updated = replace_block(text, "x", "new table")
     assert updated == "# Evaluation\n\nWhy these numbers.\n<!-- generated:x -->\nnew table\n<!-- /generated:x -->\nAfterword.\n"
 
 
 def test_missing_block_is_appended() -> None:
-    assert _between("# Evaluation\n", "y", "rows").endswith("<!-- generated:y -->\nrows\n<!-- /generated:y -->\n")
+    assert replace_block("# Evaluation\n", "y", "rows").endswith("<!-- generated:y -->\nrows\n<!-- /generated:y -->\n")
