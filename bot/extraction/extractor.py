@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.extraction.analysis import AnalysedRecord, AnalysedSentence, ExtractionContext, analyse
 from bot.extraction.cues import CUES
@@ -51,18 +51,18 @@ class OfflineExtractor:
             for kind, probability in self.model.probabilities(ITEM_KINDS, sentence.features).items():
                 if probability < self.thresholds.of(kind):
                     continue
-                if kind == "decision" and analysed.injection:
+                if kind == "decision" and (analysed.injection or not _may_decide(sentence, analysed)):
                     continue
                 if kind == "blocker" and not _may_block(sentence):
                     continue
                 if kind == "next_step" and not _may_be_next_step(sentence):
                     continue
                 items.append(_item(kind, probability, sentence, analysed))
-        items = _without_twins(items)
-        resolution = self._resolution(analysed)
+        items = _with_unblocker(_without_twins(items), analysed)
+        resolution = self._resolution(analysed, decided=any(i.kind == "decision" for i in items))
         return items + ([resolution] if resolution else [])
 
-    def _resolution(self, analysed: AnalysedRecord) -> ExtractedItem | None:
+    def _resolution(self, analysed: AnalysedRecord, decided: bool = False) -> ExtractedItem | None:
         if analysed.injection or not analysed.sentences:
             return None
         own = [s for s in analysed.sentences if not s.sentence.forwarded]
@@ -71,7 +71,8 @@ class OfflineExtractor:
         features = sorted({f for s in own for f in s.features})
         probability = self.model.probability("resolution", features)
         if probability < self.thresholds.resolution:
-            if not any(_reports_completion(s) for s in own):
+            # supplying the awaited decision or approval clears what waited on it ("Approved as proposed.")
+            if not any(_reports_completion(s) for s in own) and not decided:
                 return None
             probability = max(probability, COMPLETION_CONFIDENCE)
         record = analysed.record
@@ -124,21 +125,90 @@ _CONDITIONAL_OFFER = re.compile(
 )
 
 
+# a delivery told in the present ("Please find attached…", "As promised, the pack is attached") is a completion
+_DELIVERY = re.compile(
+    _LEAD + r"(?:please find (?:attached|enclosed|below)|attached (?:is|are)|as promised\b|here (?:is|are) (?:the|our|your)\b)"
+    r"|\b(?:is|are) attached\b"
+)
+_NO_TASK = re.compile(r"^would it help\b")
+
+
 def _may_be_next_step(sentence: AnalysedSentence) -> bool:
     """A question asking for news, an opinion or whether something is possible is no next step ("any
     news on…?", "are you OK with…?", "any objection?", "can we add…?", "is it possible to…?"), unless
     it names a day ("can we meet on Monday?"); neither is a conditional offer ("if CAB needs it, just
     say and I'll send it", "if it slips we'd…"). Requests phrased as questions ("could you send…?") are."""
     text = sentence.sentence.text.lower().replace("’", "'").strip()
-    if _CONDITIONAL_OFFER.search(text):
+    if _CONDITIONAL_OFFER.search(text) or _DELIVERY.search(text) or _NO_TASK.search(text):
         return False
     return not (text.endswith("?") and _NO_TASK_QUESTION.search(text))
+
+
+_ACCEPT = re.compile(
+    r"\bapprov(?:ed|e it)\b|\bsigned (?:\w+ )?off\b|\bagreed\b|\bdecided\b|\bgo(?:ing)? with\b|\byes to\b|\bconfirm(?:ed|ing)\b"
+    r"|\bthat's (?:our )?final\b|\bwe'll take\b|\bok'?d\b|\bit's a go\b|^option [a-d]\b"
+)
+_PROPOSAL = re.compile(
+    r"(?<!as )\bproposed\b|\bproposal\b|\bfor (?:your )?(?:review|approval)\b|\b(?:can|could) you approve\b|\bplease approve\b"
+    r"|\bhere is (?:the |our |a )?(?:change request|cr-?\d+)"
+)
+# a change request or proposal that lists its options ("Option A … Option B …", "A) … B) …")
+_OPTIONS = re.compile(r"\boption a\b[\s\S]*\boption b\b|^\s*a\)[\s\S]*^\s*b\)", re.MULTILINE | re.IGNORECASE)
+# a preference that still waits on someone else's approval ("I'd like option A — but Beth signs off…")
+_PREFERENCE = re.compile(r"\b(?:i|we)'d (?:like|prefer|go for)\b|\b(?:i|we) (?:would )?prefer\b")
+_PENDING = re.compile(
+    r"\bsigns? off\b|\bwith (?:her|him|them) now\b|\bneeds? (?:\w+ ){0,3}(?:approval|sign-?off|ok)\b|\bhas to (?:approve|sign)\b"
+)
+# an approval of an access or change gate (an app, a change ticket, a limit) is a resolution, not a decision
+_GATE_APPROVAL = re.compile(
+    r"\bcab\b|\bchange (?:advisory )?board\b|\benterprise app\b|\badmin consent\b|\b(?:saml|sso|oauth) app\b|\bsso\b|\bscim\b"
+    r"|\bapi (?:limit|quota|increase)\b|\b(?:limit|quota) increase\b|\bwhitelist|\bfirewall\b|\b[a-z]{2,}-(?:[a-z]+-)?\d{3,}\b"
+)
+_DECISION_SUBJECT = re.compile(
+    r"\buat\b|\bgo[- ]?live\b|\brole|\bhierarch|\boption\b|\bprice|\bcurrenc|\brates?\b|\bregion\b|\btax\b|\bmatrix\b"
+    r"|\bscope\b|\bcr-?\d|\bd?pia\b|\bdedupe\b|\brule\b|\bbefore\b|\bphase\b"
+)
+_GATE_CLEARED = re.compile(r"\bapproved\b|\bgranted\b|\bworks?\b|\blive\b|\bcreated\b|\bswitched on\b|\bactive\b|\bregistered\b")
+_NOT_A_CALL = re.compile(
+    r"\bsee you\b|\bgo-?live (?:comms|communications?|emails?|checklist|call|day|prep|readiness|support|weekend|party|announcement)\b"
+)
+
+
+def _may_decide(sentence: AnalysedSentence, analysed: AnalysedRecord) -> bool:
+    """A decision is never a proposal awaiting acceptance ("Proposed hierarchy for review", a change
+    request listing its options, "can you approve?") unless the sentence itself accepts; nor an approval
+    that only clears an access or change gate ("CAB approved the app", "SSO works") — that is a
+    resolution; nor a go-live mention that decides nothing ("see you on Tuesday for go-live")."""
+    text = sentence.sentence.text.lower().replace("’", "'")
+    if len(text.split()) <= 3:  # "Approved." — judge it with the sentence that follows
+        following = analysed.sentences[sentence.sentence.index + 1:sentence.sentence.index + 2]
+        text = " ".join([text, *(s.sentence.text.lower() for s in following)])
+    accepts = bool(_ACCEPT.search(text))
+    own = " ".join(s.sentence.text for s in analysed.sentences if not s.sentence.forwarded).lower()
+    if not accepts and (_PROPOSAL.search(own) or _OPTIONS.search(_own_text(analysed)) or text.rstrip().endswith("?")):
+        return False
+    if _PREFERENCE.search(text) and _PENDING.search(own):
+        return False
+    if _GATE_APPROVAL.search(text) and _GATE_CLEARED.search(text) and not _DECISION_SUBJECT.search(text):
+        return False
+    return not (_NOT_A_CALL.search(text) and not accepts)
+
+
+def _own_text(analysed: AnalysedRecord) -> str:
+    """The record's own text, line breaks kept: its sentences that are not a forwarded original."""
+    forwarded = [s.sentence.text for s in analysed.sentences if s.sentence.forwarded]
+    if not forwarded:
+        return analysed.record.text
+    cut = analysed.record.text.find(forwarded[0])
+    return analysed.record.text[:cut] if cut > 0 else ""
 
 
 def _reports_completion(sentence: AnalysedSentence) -> bool:
     """A plain report that something got done ("CAB approved the app", "PIA signed ✅", "Fixed: ...")."""
     cues = set(sentence.cues)
     text = sentence.sentence.text.rstrip()
+    if _DELIVERY.search(text.lower().replace("’", "'")) and not text.endswith("?"):
+        return True
     return "completed" in cues and not cues & {"chase", "gate", "hypothetical", "until"} and not text.endswith("?")
 
 
@@ -161,10 +231,13 @@ def _item(kind: str, probability: float, sentence: AnalysedSentence, analysed: A
         owner = blocker_owner(sentence, analysed)
     else:
         owner = decision_owner(sentence, analysed)
+    summary = summary_of(text)
+    if kind == "decision" and len(text.split()) <= BARE_ACCEPTANCE_WORDS:
+        summary = f"{summary} {_antecedent(sentence, analysed)}".strip()[:240]
     return ExtractedItem(
         source_id=analysed.record.id,
         kind=kind,
-        summary=summary_of(text),
+        summary=summary,
         owner=owner,
         waiting_on=side_waiting(kind, owner, sentence, analysed, category),
         due=sentence.due.due if sentence.due and kind == "next_step" else None,
@@ -173,6 +246,39 @@ def _item(kind: str, probability: float, sentence: AnalysedSentence, analysed: A
         span=text,
         extra={"turn": sentence.sentence.turn},
     )
+
+
+BARE_ACCEPTANCE_WORDS = 4
+
+
+def _antecedent(sentence: AnalysedSentence, analysed: AnalysedRecord) -> str:
+    """What a bare acceptance ("Approved as proposed.", "OK'd.", "Yes.") accepts: the sentence before it in
+    the record, else the root of its thread, else the previous record of the account."""
+    index = sentence.sentence.index
+    if index > 0:
+        return analysed.sentences[index - 1].sentence.text
+    record = analysed.record
+    earlier = list(analysed.earlier)
+    if record.thread and record.thread != record.id:
+        root = next((r for r in reversed(earlier) if r.id == record.thread), None)
+        if root is not None:
+            return summary_of(root.text)
+    return summary_of(earlier[-1].text) if earlier else ""
+
+
+def _with_unblocker(items: list[ExtractedItem], analysed: AnalysedRecord) -> list[ExtractedItem]:
+    """A blocker that names nobody is owned by the person the same record asks to clear it ("1,204 accounts
+    fail validation … @Ravi could you re-run it?"): the owner of a request in the same speaker turn or the reply to it, when that is
+    not the author."""
+    def asked(blocker: ExtractedItem) -> str | None:
+        return next((i.owner for i in items if i.kind == "next_step" and i.owner and i.owner != analysed.record.author
+                     and i.extra["turn"] - blocker.extra["turn"] in (0, 1)), None)
+
+    out = []
+    for item in items:
+        owner = asked(item) if item.kind == "blocker" and item.owner is None else None
+        out.append(replace(item, owner=owner, waiting_on=analysed.people.side_of(owner) or item.waiting_on) if owner else item)
+    return out
 
 
 def _without_twins(items: list[ExtractedItem]) -> list[ExtractedItem]:

@@ -20,6 +20,8 @@ RESTATE_BLOCKER = 0.25
 RESTATE_NEXT_STEP = 0.45
 RESOLVE_THRESHOLD = 0.4
 RESOLVE_ALSO = 0.8
+RESOLVE_CLEAR_WINNER = 0.3
+RESOLVE_MARGIN = 3.0
 SAME_THREAD_BONUS = 0.3
 TICKET_BONUS = 0.5
 CONTAINMENT_WEIGHT = 0.7
@@ -35,14 +37,16 @@ _TICKET = re.compile(r"\b[A-Z]{2,}[A-Z0-9]*(?:-[A-Z]+)*-\d+\b")
 _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.I))
     for name, pattern in (
-        ("go_live", r"\bgo[- ]?live\b|\blaunch date\b|\bgo for\b|\bit's a go\b|\bgo decision\b"),
-        ("exchange_rates", r"\b(?:exchange|fx|currency) rates?\b|\brates? (?:feed|source|table)\b"),
+        ("exchange_rates", r"\b(?:exchange|fx|currency) rates?\b|\brates? (?:feed|source|table)\b|\b(?:take|use|pull|sync) the rates\b|\bdaily rates\b"),
         ("roles", r"\bhierarch|\brole (?:matrix|access|model)\b|\bsharing rule\b|\boverlay\b"),
         ("tax", r"\btax\b|\bvat\b|\bgst\b|\bavalara\b"),
         ("hosting_region", r"\bregion\b|\bhosting\b|\bdata residency\b|\bdata centre\b|\bdata center\b"),
         ("integration_method", r"\bidoc\b|\bodata\b|\bintegration (?:method|approach)\b|\bwebhooks?\b"),
         ("dedupe", r"\bdedupe\b|\bde-?duplicat|\bmatching rule\b"),
         ("works_agreement", r"\bworks (?:council|agreement)\b"),
+        # last: "before go-live", "for go-live", "go-live comms" mention the date without deciding it
+        ("go_live", r"(?<!before )(?<!after )(?<!for )(?<!until )\bgo[- ]?live\b(?! (?:comms|checklist|call|prep|support|weekend))"
+                    r"|\blaunch date\b|\bgo for\b|\bit's a go\b|\bgo decision\b"),
     )
 )
 
@@ -65,6 +69,10 @@ class OpenItem:
 
     def text(self) -> str:
         return " ".join((self.summary, *self.evidence))
+
+    def short_text(self) -> str:
+        """The summary and the short evidence texts (a long transcript mentions every date of the project)."""
+        return " ".join((self.summary, *(e for e in self.evidence if len(e) <= SHORT_EVIDENCE)))
 
     def stems(self) -> set[str]:
         """Content stems of the summary and every evidence text."""
@@ -185,6 +193,19 @@ def _resolution_score(item: OpenItem, record_stems: set[str], body: str, thread:
     return score
 
 
+# handing something in ("Submitted — on the agenda for the 22nd", "statement sent") completes a next step
+# but clears no blocker: the approval or fix it waits for has not come yet
+_HANDED_IN = re.compile(r"\bsubmitted\b|\bon the agenda\b|\bscheduled\b|\bforwarded\b|\bsent (?:it|them|the|to)\b|\braised (?:it|a|the)\b", re.I)
+_CLEARED = re.compile(
+    r"\bapprov|\bsigned\b|\bfix(?:ed)?\b|\bresolved\b|\bgranted\b|\bunblock|\bworks?\b|\blive\b|\bwhitelist|\bauthori[sz]ed\b"
+    r"|\bgo ahead\b|\bgreen light\b|\bcleared\b|\buploaded\b|\bdelivered\b|\bagreed\b|\bdecided\b|\bdone\b|\bcomplete", re.I)
+
+
+def clears_blockers(text: str) -> bool:
+    """Whether a resolving record can clear a blocker, not only complete a next step."""
+    return not (_HANDED_IN.search(text) and not _CLEARED.search(text))
+
+
 def _plan_resolution(extracted: ExtractedItem, open_items: Sequence[OpenItem], text: str,
                      thread: str | None, closed: set[str], restated: set[str]) -> list[Action]:
     """Close the best-fitting open blocker and next step (and any other clear fit) — never an item
@@ -196,9 +217,14 @@ def _plan_resolution(extracted: ExtractedItem, open_items: Sequence[OpenItem], t
     scored = sorted(((_resolution_score(i, stems, text, thread, extracted), n, i) for n, i in enumerate(candidates)),
                     key=lambda t: (-t[0], -t[1]))
     chosen: list[OpenItem] = []
-    for kind in ("blocker", "next_step"):
-        best = next(((score, item) for score, _, item in scored if item.kind == kind), None)
-        if best and best[0] >= RESOLVE_THRESHOLD:
+    kinds = ("blocker", "next_step") if clears_blockers(text) else ("next_step",)
+    scored = [t for t in scored if t[2].kind in kinds]
+    for kind in kinds:
+        ranked = [(score, item) for score, _, item in scored if item.kind == kind]
+        best = ranked[0] if ranked else None
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        # a clear winner clears even with a weaker fit ("CAB approved the app" vs the one CAB gate)
+        if best and (best[0] >= RESOLVE_THRESHOLD or (best[0] >= RESOLVE_CLEAR_WINNER and best[0] >= RESOLVE_MARGIN * runner_up)):
             chosen.append(best[1])
     chosen += [item for score, _, item in scored if score >= RESOLVE_ALSO and item not in chosen]
     twins = [
@@ -210,30 +236,47 @@ def _plan_resolution(extracted: ExtractedItem, open_items: Sequence[OpenItem], t
 
 
 def _dates_in(text: str) -> set[str]:
-    return {m.lower() for m in re.findall(r"\b\d{1,2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*", text, re.I)}
+    return {m.lower()[:3] for m in re.findall(r"\b\d{1,2}(?=st\b|nd\b|rd\b|th\b|\b)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*",
+                                            text, re.I)}
 
 
-def _plan_decision(extracted: ExtractedItem, decisions: Sequence[OpenItem]) -> Action:
-    """Same content (and no new date or number): a relay. Same subject, new content: supersede."""
+# "that replaces the feed we picked", "switch to OData": a change, never a relay
+_CHANGE = re.compile(r"\breplac(?:es|ed|ing)\b|\binstead of\b|\bswitch(?:es|ed|ing)? (?:to|from)\b|\bno longer\b|\bchanges? (?:to|from)\b", re.I)
+# "go-live stays Tuesday 12 May", "we go live as planned": the earlier decision stands, nothing replaced
+_KEEPS = re.compile(r"\bas planned\b|\bstays?\b|\bremains?\b|\bunchanged\b|\bon time\b|\bstill on\b|\bas agreed\b", re.I)
+
+
+def _plan_decision(extracted: ExtractedItem, decisions: Sequence[OpenItem], thread_subject: str = "") -> Action:
+    """Same content (and no new date or number): a relay. Same subject, new content: supersede. A reply
+    that names no subject ("Confirmed, 26 May", "Approved as proposed.") takes its thread's subject."""
     text = f"{extracted.summary or ''} {extracted.span}"
     new_dates = _dates_in(text)
 
     def relays(item: OpenItem) -> bool:
-        return not new_dates - _dates_in(item.text())
+        return not new_dates - _dates_in(item.short_text())
 
-    subject = subject_of(text)
+    subject = subject_of(text) or thread_subject
     best, score = _best(decisions, extracted)
     same_subject = [d for d in decisions if subject and d.subject == subject]
-    if best and score >= RELAY_DECISION and relays(best):
+    changes = bool(_CHANGE.search(text))
+    if best and score >= RELAY_DECISION and relays(best) and not changes:
         return AddEvidence(best.id, extracted)
     if same_subject:
         latest = same_subject[-1]
-        if new_dates and relays(latest):
+        if (new_dates or _KEEPS.search(text)) and relays(latest) and not changes:
             return AddEvidence(latest.id, extracted)
         return Supersede(latest.id, extracted)
-    if best and score >= SAME_SUBJECT and content_stems(text) - content_stems(best.text()):
-        return Supersede(best.id, extracted)
+    if best and best.subject == subject and score >= SAME_SUBJECT and content_stems(text) - content_stems(best.text()):
+        # no subject key: a change brings a new value ("Academic goes to 35%"); without one it is a relay
+        return Supersede(best.id, extracted) if changes or not relays(best) else AddEvidence(best.id, extracted)
     return Create(extracted)
+
+
+def _thread_subject(open_items: Sequence[OpenItem], thread: str | None) -> str:
+    """The subject of the latest open item raised or restated in this thread, if any."""
+    if not thread:
+        return ""
+    return next((i.subject for i in reversed(open_items) if i.subject and thread in i.threads), "")
 
 
 def plan_merge(
@@ -257,7 +300,7 @@ def plan_merge(
             continue
         same_kind = [i for i in open_items if i.kind == item.kind]
         if item.kind == "decision":
-            actions.append(_plan_decision(item, same_kind))
+            actions.append(_plan_decision(item, same_kind, _thread_subject(open_items, thread)))
             continue
         threshold = RESTATE_BLOCKER if item.kind == "blocker" else RESTATE_NEXT_STEP
         best, score = _best([i for i in same_kind if i.id not in restated], item, thread, text)
