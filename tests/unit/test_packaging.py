@@ -63,3 +63,20 @@ def test_console_script_parses_every_documented_subcommand() -> None:
     for argv in (["serve", "--http", "--port", "8080"], ["demo"], ["db", "upgrade"], ["ingest", "f.jsonl"],
                  ["accounts"], ["status", "acme", "--json"]):
         assert parser.parse_args(argv).func is not None
+
+
+def test_the_built_wheel_carries_its_data_and_entry_point(tmp_path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(ROOT)], check=True)
+    [wheel] = tmp_path.glob("tandem-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("bot/extraction/weights.json", "bot/sample/records.jsonl", "bot/sample/accounts.json",
+                   "bot/migrations/env.py", "retrieval/assets/minilm_tokenizer.json", "handlers/__init__.py",
+                   "jobs/__init__.py"):
+        assert needed in names, needed
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "tandem = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
