@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -13,9 +14,10 @@ from bot.extraction import ExtractionContext
 from bot.extraction.merge import AddEvidence, Create, OpenItem, Resolve, Supersede, plan_merge, subject_of
 from bot.item_queries import MARKED, SUPPORTING_ROLES
 from bot.records import ExtractedItem, SourceRecord
-from bot.store.models import Account, Item, ItemEvent, ItemEvidence, Source
+from bot.store.models import Account, Item, ItemEvent, ItemEvidence, SlackUser, Source
 
 CONTEXT_RECORDS = 60
+SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 CLOSED_ON_RESOLVE = {"blocker": "resolved", "next_step": "done"}
 
 
@@ -35,6 +37,14 @@ def record_of(source: Source) -> SourceRecord:
         thread=source.thread_external_id, subject=source.subject, visibility=source.visibility, tz=source.tz,
         permalink=source.permalink, forwarded_by=source.forwarded_by,
     )
+
+
+def _mentioned_users(session: Session, text: str) -> dict[str, str]:
+    """Names of the Slack users mentioned as `<@U…>` in `text`, from the users.info cache."""
+    ids = set(SLACK_MENTION.findall(text))
+    if not ids:
+        return {}
+    return {u.user_id: u.name for u in session.exec(select(SlackUser).where(col(SlackUser.user_id).in_(ids)))}
 
 
 def _log(session: Session, item: Item, *, actor: str, change: str, **detail: object) -> None:
@@ -62,7 +72,8 @@ class ItemStore:
         ).all()
         people = {s.author: s.side for s in earlier}
         people[source.author] = source.side
-        return ExtractionContext(earlier=[record_of(s) for s in reversed(earlier)], people=people)
+        return ExtractionContext(earlier=[record_of(s) for s in reversed(earlier)], people=people,
+                                 slack_users=_mentioned_users(session, source.text))
 
     def _open_items(self, session: Session, account_id: int) -> list[tuple[Item, OpenItem]]:
         items = session.exec(

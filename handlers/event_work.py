@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 from bot.ingest import IngestResult, IngestService
+from bot.items import SLACK_MENTION
 from bot.records import SourceRecord
 from bot.store import repos
 from bot.store.db import session_scope
@@ -116,6 +118,11 @@ class SlackEventWork:
         user = await self.people.get(user_id)
         if user.is_bot:
             return None
+        for mentioned in set(SLACK_MENTION.findall(text)) - {identity.user_id}:
+            try:
+                await self.people.get(mentioned)  # cached, so extraction can name who was asked
+            except SlackApiError:
+                log.info("could not look up a mentioned user")
         thread_ts = message.get("thread_ts")
         record = SourceRecord(
             id=slack_source_id(channel, ts),

@@ -67,3 +67,12 @@ async def test_decisions_are_searchable_and_unknown_account_is_explained(tandem:
     await tandem.command("blockers nosuchaccount")
     [_, unknown] = await tandem.responses(2)
     assert "I don't know an account called `nosuchaccount`" in _texts(unknown)
+
+
+async def test_a_request_to_a_mentioned_user_is_theirs(tandem: Tandem) -> None:
+    await _link_both(tandem)
+    await tandem.event(message(SHARED, CUSTOMER, "<@U0TEAMMATE> could you send the import template by Friday?",
+                               ts="1767225600.000100"))  # a Thursday
+    await tandem.settle()
+    [step] = [i for i in tandem.rows(Item) if i.kind == "next_step"]
+    assert (step.owner, str(step.due)) == ("Tim Example", "2026-01-02")
