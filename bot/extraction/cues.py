@@ -30,9 +30,16 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:will|is going to|are going to|to) (?:send|deliver|run|load|share|create|provide|fix|review|sign|submit|book|schedule)\b",
         r"\b(?:is|are) scheduled\b", r"\beta\b", r"\bwill be (?:ready|done|delivered|live|complete)\b",
         r"\bsays? (?:it|they|the)\b",
+        # someone else's dated work told as a plain fact ("she'll sign on Friday", "X will configure it tomorrow",
+        # "testing this afternoon", "scheduled for Thursday's window", "expect them by Thursday")
+        r"\b(?:she|he|they)(?:'ll| will) (?!be\b|not\b|have\b)\w+",
+        r"\bwill (?!be\b|not\b|have\b|need\b)\w+ (?:[\w'-]+ ){0,8}(?:today|tomorrow|tonight|this (?:afternoon|morning|evening)|on (?:mon|tue|wed|thu|fri|sat|sun)\w*)\b",
+        r"^\w+ing (?:\w+ )?(?:this (?:afternoon|morning|evening)|today|tomorrow|tonight)\b", r"\bscheduled for\b",
+        r"\bexpect (?:it|them|this|that|the \w+) (?:by|on|in)\b", r"\bsays? \d", r"\bmoved to (?:mon|tue|wed|thu|fri|sat|sun)",
     ),
     "gate": _cue(
-        r"\bblock(?:ed|er|ing)?\b", r"\bon hold\b", r"\bwaiting (?:on|for)\b", r"\bstill (?:waiting|pending|with)\b",
+        # "block" as a verb, not a noun ("an odd block at the bottom", "a time block")
+        r"\bblock(?:ed|ers?|ing|s)\b", r"\b(?:to|will|would|could|might|may|can|does|do|it|this|that) block\b", r"\bon hold\b", r"\bwaiting (?:on|for)\b", r"\bstill (?:waiting|pending|with)\b",
         r"\b(?:can't|cannot|can not|won't|unable to) (?:\w+ ){0,4}(?:until|before|without)\b",
         r"\buntil (?:\w+ ){0,6}(?:sign|approv|review|fix|agree|decid|confirm|deliver)",
         r"\bneeds? (?:\w+ ){0,3}(?:approval|sign-?off|review)\b", r"\bgoes? through\b", r"\bheld up\b",
@@ -57,6 +64,32 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\bproblem\b", r"\bsnag\b", r"\bhit a wall\b", r"\bbad news\b", r"\bfinding\b", r"\bhave no\b|\bhas no\b",
         r"\binstead of\b", r"\bcan't (?:write|read|sync|see|load|connect)\b", r"\bdon't come through\b", r"\bgap\b",
         r"\bdoesn't support\b", r"\brejects?\b", r"\bfailed\b",
+    ),
+    # an ability denied, stated as a plain fact ("we can't sign off UAT like this", "they can't log in")
+    "incapable": _cue(
+        r"\b(?:can't|cannot|can not|unable to|won't be able to|couldn't|not able to)\b(?! wait\b)",
+        r"\bwon't (?:work|sync|load|run|start)\b", r"\bnot (?:possible|allowed|permitted)\b",
+    ),
+    # a party holds the next move: an approver, a buyer, someone away ("it's with her now", "needs them to buy it",
+    # "she signs off anything over…", "your call", "only I have the rights", "on leave until…")
+    "party_pending": _cue(
+        r"\bwith (?:her|him|them|legal|procurement|finance|security|it|the [a-z]+) (?:now|for (?:review|approval|sign-?off))\b",
+        r"\b(?:signs?|approves?) off (?:on )?(?:anything|everything|all|any|every)\b",
+        r"\bneeds? (?:her|his|their|your|[a-z]+'s) (?:ok|okay|approval|sign-?off|go-?ahead|consent)\b",
+        r"\bneeds? (?:\w+ ){1,2}to (?:buy|sign|approve|confirm|decide|provide|send|purchase|grant|order|fix|re-?run)\b",
+        r"\bonly (?:i|he|she|they|we) (?:do|does|can|has|have)\b", r"\b(?:don't|doesn't|do not|does not) have (?:\w+ ){0,2}(?:rights|access|permissions?|licen[cs]es?)\b",
+        r"\b(?:is|are) (?:queued|in the queue|under review|in review|with [a-z]+)\b",
+    ),
+    # a choice handed to someone ("it's your call", "that's Harriet's decision")
+    "call": _cue(r"\b(?:your|her|his|their|[a-z]+'s) (?:call|decision)\b"),
+    # someone is away ("on leave until…", "out of office until…")
+    "absent": _cue(r"\bon (?:holiday|leave|vacation|pto|parental leave|sick leave)\b", r"\b(?:away|out of office|ooo) until\b"),
+    # something is absent or never existed ("deals never had a currency", "the export is missing…")
+    "lack": _cue(
+        r"\bnever (?:had|got|arrived|came)\b", r"\bis missing\b|\bare missing\b|\bmissing (?:the|all|any|from)\b",
+        r"\bwithout (?:a|an|any|the)\b", r"\bnot (?:visible|available|included|supported|there)\b",
+        r"\bonly (?:the )?(?:primary|old|first|default)\b", r"\b(?:all )?(?:show|shows|showing|defaulted to) (?:the )?wrong\b",
+        r"\bdefaulted\b", r"\bdeprovision|\bdeactivated\b|\bsuspended\b|\blocked out\b",
     ),
     "decide": _cue(
         r"\bapproved?\b", r"\bdecided\b", r"\bdecision\b", r"\bagreed?\b", r"\bsigned off\b", r"\bsign-off\b",

@@ -91,7 +91,7 @@ _OPEN_GATE = frozenset({"gate", "until"})
 
 
 _RISK = re.compile(r"\bat risk\b|\brisky\b|\b(?:might|could|may) slip\b")
-_OBSTACLE = frozenset({"gate", "until", "defect", "limit"})
+_OBSTACLE = frozenset({"gate", "until", "defect", "limit", "incapable", "party_pending", "lack"})
 
 
 def _may_block(sentence: AnalysedSentence) -> bool:

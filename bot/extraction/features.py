@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.extraction.cues import CUES
 
 DIMENSIONS = 1 << 18
-CUE_REPEAT = 3
+CUE_REPEAT = 7
 
 _ID = re.compile(r"\b[A-Z]{2,}[A-Z0-9]*-\d+[A-Z0-9-]*\b|#\d+")
 _MONEY = re.compile(r"[$€£]\s?\d[\d,.]*[kKmM]?|\b(?:USD|EUR|GBP|CAD|AUD)\s?\d[\d,.]*")
@@ -82,6 +82,9 @@ def cue_flags(text: str) -> tuple[str, ...]:
                  if pattern.search(settled if name in _COMPLETION_FAMILIES else lowered))
 
 
+_PENDING_FAMILIES = frozenset({"gate", "until", "party_pending", "incapable", "limit"})
+
+
 def feature_names(view: SentenceView) -> list[str]:
     """Every feature of a sentence, as strings (hashed later)."""
     words = tokens_of(normalise(view))
@@ -94,6 +97,11 @@ def feature_names(view: SentenceView) -> list[str]:
     names += [f"c:{c}#{n}" for c in cues for n in range(CUE_REPEAT)]
     names += [f"pc:{c}" for c in view.previous_cues]
     names += [f"nc:{c}" for c in view.following_cues]
+    pending = set(cues) & _PENDING_FAMILIES
+    if pending:
+        # a party (a named person or a pronoun standing for one) plus a pending state: "it's with her now"
+        party = bool(view.person_spans) or bool(re.search(r"\b(?:she|he|they|her|him|them)\b", view.text.lower()))
+        names += [f"party_pending:{party}"] + [f"pp:{c}&{party}" for c in sorted(pending)]
     context = [
         f"kind:{view.record_kind}",
         f"side:{view.author_side}",

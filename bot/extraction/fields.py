@@ -18,6 +18,9 @@ _SUBJECT_VERB = r"\s+(?:will|is going to|runs?|sends?|does|takes?|handles?|owns?
 _DECIDER_VERB = r"(?:'s)?\s+(?:has\s+|have\s+)?(?:approved|agreed|decided|signed|confirmed|chose|picked|accepted|ok'?d|okayed|said yes)"
 _THIRD_PARTY_VOICE = re.compile(r"\b(?:says?|said|support|ticket|case|vendor|partner|consultants?|their (?:team|side))\b", re.I)
 
+# the author's own side's teams: their ETA is the author's side's work ("engineering's fix ETA is…")
+_OWN_TEAM = re.compile(r"\b(?:engineering|our (?:support|dev|product|engineering) team|r&d)\b")
+
 _CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("scope_change", re.compile(r"\bchange request\b|\bcr-?\d|\bscope\b|\bwhich option\b|\boption [a-d]\b", re.I)),
     ("other", re.compile(r"\bpurchase order\b|\bpo\b|\bbuy\b|\badd-on\b|\bbudget\b|\binvoice\b|\blicen[cs]e", re.I)),
@@ -98,15 +101,16 @@ def next_step_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | N
         return speaker
     if is_request:
         return _greeted(analysed) or (mentioned[0] if mentioned else None)
-    if _THIRD_PARTY_VOICE.search(text) and not _WE.search(lowered):
+    if _THIRD_PARTY_VOICE.search(text) and not _WE.search(lowered) and not _OWN_TEAM.search(lowered):
         return None
     return speaker
 
 
 _PRONOUN = re.compile(r"\b(?:she|he|her|him|his)\b", re.I)
 _YOU = re.compile(r"\b(?:you|your|you've|you're)\b", re.I)
+_SOLE_CAPABILITY = re.compile(r"\bonly (?:i|me)\b(?: (?:do|can|have|am))?", re.I)
 _OWN_BODY = re.compile(
-    r"\b(?:our|my)\s+(?:\w+\s+){0,2}(?:cab|change (?:advisory )?board|security|ciso|committee|council|board|review)\b"
+    r"\b(?:our|my)\s+(?:\w+\s+){0,2}(?:cab|change (?:advisory )?board|security|ciso|committee|council|board|review|team|procurement|legal)\b"
     r"|\b(?:goes|go|went) to (?:the )?(?:cab|change board)\b|\breviewed at the\b|\buntil i(?:'ve| have)? (?:finished|reviewed|signed|approved)",
     re.I,
 )
@@ -128,9 +132,16 @@ def blocker_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | Non
     named or addressed earlier in the record; for a gate of the speaker's own body ("our CAB", "until
     I've finished it"), the speaker; else None."""
     text = item.sentence.text
-    others = [n for _, n in item.persons if n != item.sentence.speaker]
+    if _SOLE_CAPABILITY.search(text):  # "X lacks the rights, only I have them": the speaker can clear it
+        return item.sentence.speaker
+    others = [n for position, n in item.persons if n != item.sentence.speaker and not _audience(text, position)]
     if others:
         return others[-1]
+    if any(n != item.sentence.speaker for _, n in item.persons):
+        return None
+    party = _organisation_contact(text, analysed) or _body_contact(text, analysed)
+    if party:
+        return party
     if _PRONOUN.search(text):
         earlier = _earlier_in_record(item, analysed)
         if earlier:
@@ -142,6 +153,64 @@ def blocker_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | Non
     customer_speaker = (analysed.people.side_of(item.sentence.speaker) or analysed.record.side) == "customer"
     if customer_speaker and (_OWN_BODY.search(text) or category_of(text) == "it_approval"):
         return item.sentence.speaker
+    return None
+
+
+# a person the sentence is told to, not about: "@Tom FYI: …", "status for @Leah: …"
+_AUDIENCE_AFTER = re.compile(r"^@?[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?\s*(?:[,:—-]\s*)?(?:fyi|heads[- ]up)\b|^@?[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?:", re.I)
+_AUDIENCE_BEFORE = re.compile(r"\b(?:for|to|cc|fyi)\s*$", re.I)
+
+
+def _audience(text: str, position: int) -> bool:
+    """Whether the person named at position is the audience of the sentence rather than a party in it."""
+    return bool(_AUDIENCE_AFTER.match(text[position:]) or _AUDIENCE_BEFORE.search(text[:position]))
+
+
+# an outside organisation the blocker waits on: "blocked on <Org> for…", "has to be activated by <Org>"
+_WAITS_ON_ORG = re.compile(r"\b(?:on|by|from|with|for)\s+([A-Z][a-zA-Z]+)\b")
+
+
+def _organisation_contact(text: str, analysed: AnalysedRecord) -> str | None:
+    """For a blocker that waits on a named outside organisation, its latest third-party writer in the account
+    (matched on the e-mail domain of earlier records: "blocked on Brightpath" → the Brightpath consultant)."""
+    for match in _WAITS_ON_ORG.finditer(text):
+        word = match.group(1).lower()
+        for record in reversed([*analysed.earlier, analysed.record]):
+            email = (record.author_email or "").lower()
+            domain = email.split("@", 1)[1].split(".", 1)[0] if "@" in email else ""
+            if len(word) > 3 and domain.startswith(word) and record.side == "third_party":
+                return record.author
+    return None
+
+
+_BODY = re.compile(
+    r"\b(?:cab|change (?:advisory )?board|works council|steering (?:group|committee)|ciso|cfo|coo|dpo|privacy officer"
+    r"|security (?:review|committee|team))\b"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+BODY_LOOKBACK = 80
+
+
+def _body_contact(text: str, analysed: AnalysedRecord) -> str | None:
+    """For a blocker that waits on an approving body or role and names nobody ("their CAB deferred it", "the works
+    council won't allow…"), the customer-side person an earlier record of the account names with that body
+    ("Helen Marsh, our CISO"), or the customer who wrote about "our <body>"."""
+    match = _BODY.search(text.lower())
+    if not match:
+        return None
+    body = match.group(0)
+    for record in list(reversed(analysed.earlier))[:BODY_LOOKBACK]:
+        lowered = record.text.lower()
+        if body not in lowered:
+            continue
+        for sentence in _SENTENCE_END.split(record.text):
+            if body not in sentence.lower():
+                continue
+            named = [n for _, n in analysed.people.named_in(sentence) if analysed.people.side_of(n) != "vendor"]
+            if named:
+                return named[-1]
+            if record.side == "customer" and f"our {body}" in sentence.lower():
+                return record.author
     return None
 
 

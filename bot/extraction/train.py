@@ -25,7 +25,7 @@ from bot.extraction.similarity import containment
 
 ENRON_WEIGHT = 0.25
 _KIND_CUES = {
-    "blocker": {"gate", "defect"},
+    "blocker": {"gate", "defect", "until", "limit", "incapable", "party_pending", "lack"},
     "next_step": {"commit", "request", "third_will"},
     "decision": {"decide", "settle"},
 }
@@ -66,6 +66,27 @@ def sentence_labels(analysed: AnalysedRecord, items: Sequence[dict[str, object]]
         best = max(range(len(analysed.sentences)), key=lambda i: _alignment_score(item, analysed, i))
         kinds[best].add(str(item["kind"]))
     return kinds
+
+
+SUPPORT_RATIO = 0.6
+SUPPORT_MIN = 0.3
+
+
+def secondary_support(analysed: AnalysedRecord, items: Sequence[dict[str, object]]) -> list[set[str]]:
+    """For each sentence, the gold kinds it also supports (summary overlap close to the best sentence's) without
+    being the aligned one: such a sentence is left out of that kind's negatives, not taught as a non-item."""
+    out: list[set[str]] = [set() for _ in analysed.sentences]
+    best_of = sentence_labels(analysed, items)
+    for item in items:
+        kind = str(item["kind"])
+        overlaps = [containment(str(item["summary"]), s.sentence.text) for s in analysed.sentences]
+        if not overlaps:
+            break
+        top = max(overlaps)
+        for index, value in enumerate(overlaps):
+            if kind not in best_of[index] and value >= SUPPORT_MIN and value >= SUPPORT_RATIO * top:
+                out[index].add(kind)
+    return out
 
 
 def record_features(analysed: AnalysedRecord) -> list[int]:
@@ -109,8 +130,11 @@ def training_rows(
     weights: dict[str, list[float]] = {label: [] for label in LABELS}
     texts: dict[str, list[str]] = {label: [] for label in LABELS}
     for record, gold in zip(analysed, labelled, strict=True):
-        for sentence, kinds in zip(record.sentences, sentence_labels(record, gold.items), strict=True):
+        support = secondary_support(record, gold.items)
+        for sentence, kinds, also in zip(record.sentences, sentence_labels(record, gold.items), support, strict=True):
             for label in LABELS[:3]:
+                if label in also:
+                    continue
                 rows[label].append(sentence.features)
                 targets[label].append(int(label in kinds))
                 weights[label].append(1.0)
