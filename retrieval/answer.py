@@ -10,9 +10,8 @@ says to avoid (another account's name, to keep look-alike accounts apart).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,18 +35,19 @@ class AnswerConfig:
     hits_considered: int = 4
     coverage_hits: int = 3
     max_sentences: int = 32
-    sentences_per_hit: int = 2
+    embedded_sentences: int = 3
     max_quotes: int = 2
     quote_ratio: float = 0.9
     lexical_weight: float = 0.3
     rank_weight: float = 0.05
     coverage_weight: float = 0.6
-    min_relevance: float = 0.81
+    min_relevance: float = 0.76
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence (or two short ones) of a hit; `similarity` is its cosine to the question.
+    """A sentence (or two short ones) of a hit; `similarity` is its cosine to the question (its
+    chunk's cosine until the sentence itself is embedded).
 
     `chunk_text` is the indexed text of the chunk it comes from.
     """
@@ -67,14 +67,6 @@ def not_found(account_label: str) -> Answer:
 
 def _stem(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", word)[:5]
-
-
-def lexical_overlap(question: str, sentence: str) -> float:
-    """Share of the question's content words (crudely stemmed) that the sentence contains."""
-    asked = {_stem(w) for w in content_words(question)}
-    if not asked:
-        return 0.0
-    return len(asked & {_stem(w) for w in content_words(sentence)}) / len(asked)
 
 
 def weighted_overlap(term_weights: Mapping[str, float], sentence: str) -> float:
@@ -132,48 +124,59 @@ class OfflineAnswerer:
         self.config = config or AnswerConfig()
 
     def candidates(
-        self, question: str, hits: Sequence[Hit], term_weights: Mapping[str, float] | None = None
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        term_weights: Mapping[str, float] | None = None,
+        avoid: Sequence[str] = (),
     ) -> list[Candidate]:
         """Scored candidate sentences from the top hits, best first.
 
-        Every sentence of the top hits is first scored by the rare question words it holds (and its
-        hit's rank); only the best `sentences_per_hit` of each hit are embedded and scored by meaning, so an
-        answer embeds a handful of short texts, not every sentence of four sources.
+        A sentence first takes its chunk's cosine to the question (computed by the search, from
+        stored vectors) plus how much of the question's rare vocabulary it holds; only the best
+        `embedded_sentences` of those are then embedded and scored by their own meaning, so an
+        answer embeds a couple of short texts, not every sentence of four sources. Chunks naming
+        any of `avoid` are never quoted, so they are left out before that.
         """
         cfg = self.config
         raw: list[Candidate] = []
         seen: set[str] = set()
         for rank, hit in enumerate(hits[: cfg.hits_considered]):
             for chunk in hit.chunks or (hit.chunk,):
+                if mentions_any(chunk.indexed_text, avoid):
+                    continue
                 for unit in _units(chunk.text):
                     if unit not in seen and len(raw) < cfg.max_sentences:
                         seen.add(unit)
-                        raw.append(Candidate(hit, rank, unit, chunk_text=chunk.indexed_text))
+                        raw.append(Candidate(hit, rank, unit, hit.similarity(chunk), chunk_text=chunk.indexed_text))
         if not raw:
             return []
         weights = term_weights or {w: 1.0 for w in content_words(question)}
-        order = sorted(range(len(raw)), key=lambda i: -weighted_overlap(weights, raw[i].text))
-        per_hit: dict[int, int] = defaultdict(int)
-        keep: list[int] = []
-        for i in order:
-            if per_hit[raw[i].rank] < cfg.sentences_per_hit:
-                per_hit[raw[i].rank] += 1
-                keep.append(i)
-        raw = [raw[i] for i in sorted(keep)]
-        query = query_vector(self.embedder, question)
-        similarity = np.asarray(self.embedder.embed([c.text for c in raw]) @ query)
-        scored = [
-            Candidate(
-                c.hit,
-                c.rank,
-                c.text,
-                float(sim),
-                float(sim) + cfg.lexical_weight * lexical_overlap(question, c.text) + cfg.rank_weight / (1 + c.rank),
-                c.chunk_text,
+        scored = sorted(
+            (
+                replace(
+                    c,
+                    score=c.similarity
+                    + cfg.lexical_weight * weighted_overlap(weights, c.text)
+                    + cfg.rank_weight / (1 + c.rank),
+                )
+                for c in raw
+            ),
+            key=lambda c: -c.score,
+        )
+        if cfg.embedded_sentences <= 0:
+            return scored
+        top = scored[: cfg.embedded_sentences]
+        similarity = self.embedder.embed([c.text for c in top]) @ query_vector(self.embedder, question)
+        rescored = [
+            replace(
+                c,
+                similarity=float(sim),
+                score=float(sim) + cfg.lexical_weight * weighted_overlap(weights, c.text) + cfg.rank_weight / (1 + c.rank),
             )
-            for c, sim in zip(raw, similarity, strict=True)
+            for c, sim in zip(top, np.asarray(similarity), strict=True)
         ]
-        return sorted(scored, key=lambda c: -c.score)
+        return sorted(rescored, key=lambda c: -c.score)
 
     def relevance(
         self, question: str, hits: Sequence[Hit], ranked: Sequence[Candidate], term_weights: Mapping[str, float]
@@ -202,16 +205,13 @@ class OfflineAnswerer:
         (`KeywordIndex.term_weights`); `avoid` are names whose chunks are never quoted.
         """
         cfg = self.config
-        ranked = self.candidates(question, hits, term_weights)
+        ranked = self.candidates(question, hits, term_weights, avoid)
         if self.relevance(question, hits, ranked, term_weights or {}) < cfg.min_relevance:
             return not_found(account_label)
-        allowed = [c for c in ranked if not mentions_any(c.chunk_text, avoid)]
-        if not allowed:
-            return not_found(account_label)
-        best = allowed[0]
+        best = ranked[0]
         chosen = [best] + [
             c
-            for c in allowed[1:]
+            for c in ranked[1:]
             if c.score >= cfg.quote_ratio * best.score and c.hit.chunk.epoch >= best.hit.chunk.epoch
         ][: cfg.max_quotes - 1]
         citations: list[Citation] = []

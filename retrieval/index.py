@@ -23,9 +23,10 @@ from chromadb.errors import NotFoundError
 
 from retrieval.chroma_functions import embedding_function_for
 from retrieval.embeddings import Embedder
-from retrieval.types import Chunk
+from retrieval.types import VISIBILITIES, Chunk
 
 MODEL_KEY = "embedding_model"
+OVERFETCH = 3
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
@@ -215,22 +216,46 @@ class VectorIndex:
     def query(
         self, account: str, vector: np.ndarray, *, visibilities: Sequence[str], limit: int
     ) -> list[tuple[Chunk, float]]:
-        """The account's nearest chunks of the given visibilities, with cosine similarity, best first."""
+        """The account's nearest chunks of the given visibilities, with cosine similarity, best first.
+
+        Chroma's metadata filter costs far more than the vector search itself (~150 ms against
+        ~10 ms for 2,000 chunks), so the nearest `OVERFETCH` × `limit` chunks are fetched unfiltered
+        and filtered here; only when too few of them are visible is the filtered query run.
+        """
         collection = self._collection(account, create=False)
         if collection is None or not visibilities:
             return []
-        result = collection.query(
-            query_embeddings=[vector],
-            n_results=limit,
-            where={"visibility": {"$in": list(visibilities)}},
-            include=["documents", "metadatas", "distances"],
-        )
+        wanted = set(visibilities)
+        include: Any = ["documents", "metadatas", "distances"]
+        size = collection.count()
+        fetched = min(size, limit if wanted >= set(VISIBILITIES) else OVERFETCH * limit)
+        if not fetched:
+            return []
+        rows = self._rows(collection.query(query_embeddings=[vector], n_results=fetched, include=include))
+        visible = [row for row in rows if row[0].visibility in wanted]
+        if len(visible) >= limit or fetched >= size:
+            return visible[:limit]
+        where: Any = {"visibility": {"$in": sorted(wanted)}}
+        rows = self._rows(collection.query(query_embeddings=[vector], n_results=limit, where=where, include=include))
+        return [row for row in rows if row[0].visibility in wanted]
+
+    @staticmethod
+    def _rows(result: Any) -> list[tuple[Chunk, float]]:
         ids, docs = result["ids"][0], (result["documents"] or [[]])[0]
         metas, dists = (result["metadatas"] or [[]])[0], (result["distances"] or [[]])[0]
         return [
             (_chunk(cid, doc, dict(meta)), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
         ]
+
+    def vectors_of(self, account: str, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of an account's chunks, by chunk id (unknown ids are skipped)."""
+        collection = self._collection(account, create=False)
+        if collection is None or not chunk_ids:
+            return {}
+        got = collection.get(ids=list(chunk_ids), include=["embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], vectors, strict=True)}
 
     def get(self, account: str, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks of an account by id (unknown ids are skipped)."""

@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from retrieval.embeddings import query_vector
 from retrieval.index import VectorIndex
 from retrieval.keyword import KeywordIndex
@@ -24,32 +26,17 @@ class SearchConfig:
     A weight of 0 leaves that side out entirely (keyword-only or vector-only search).
     """
 
-    candidates: int = 40
+    candidates: int = 60
     rrf_k: float = 30.0
     vector_weight: float = 1.0
     keyword_weight: float = 1.0
     recency_weight: float = 0.3
-    status_recency_weight: float = 1.5
-    thread_weight: float = 0.0
-    strip_account_names: bool = True
-    thread_top: int = 3
+    status_recency_weight: float = 2.5
 
 
 _STATUS = re.compile(
     r"\b(still|open|outstanding|pending|status|left|remaining|latest|current(ly)?|now|so far|yet)\b", re.I
 )
-
-
-def without_names(question: str, names: Sequence[str]) -> str:
-    """The question without the searched accounts' names: within one account its name tells nothing,
-    and left in, it pulls the vector side towards notes that happen to repeat it."""
-    out = question
-    for name in names:
-        for part in re.split(r"[^A-Za-z0-9]+", name):
-            if len(part) > 2:
-                out = re.sub(rf"\b{re.escape(part)}(['’]s)?\b", " ", out, flags=re.I)
-    out = re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", out)).strip()
-    return out if re.search(r"[A-Za-z0-9]", out) else question
 
 
 def asks_for_status(question: str) -> bool:
@@ -98,8 +85,9 @@ class HybridSearch:
             return []
         cfg = self.config
         vector_ranked: list[tuple[Chunk, float]] = []
+        vector: np.ndarray | None = None
         if cfg.vector_weight > 0:
-            vector = query_vector(self.vectors.embedder, without_names(question, accounts) if cfg.strip_account_names else question)
+            vector = query_vector(self.vectors.embedder, question)
             for account in accounts:
                 vector_ranked += self.vectors.query(account, vector, visibilities=visibilities, limit=cfg.candidates)
             vector_ranked.sort(key=lambda pair: -pair[1])
@@ -126,31 +114,40 @@ class HybridSearch:
             fused[k.chunk_id] += cfg.keyword_weight / (cfg.rrf_k + rank + 1)
             bm25[k.chunk_id] = k.score
         hits = self._per_source(fused, chunks, cosine, bm25, set(accounts), set(visibilities))
-        if cfg.thread_weight > 0:
-            hits = self._add_thread(hits, cfg.thread_weight, cfg.thread_top)
         recency = cfg.status_recency_weight if asks_for_status(question) else cfg.recency_weight
         if recency > 0:
             hits = self._add_recency(hits, recency, cfg.rrf_k)
-        return hits[:limit]
+        hits = hits[:limit]
+        if vector is not None:
+            hits = self._with_similarities(hits, vector, cosine)
+        return hits
 
-    @staticmethod
-    def _add_thread(hits: list[Hit], weight: float, top: int) -> list[Hit]:
-        """Lift the thread mates of the best hits: a reply often carries the answer its root only frames."""
-        def key(h: Hit) -> str:
-            return h.chunk.thread or h.chunk.source_id
-
-        lift: dict[str, float] = defaultdict(float)
-        for h in hits[:top]:
-            lift[key(h)] = max(lift[key(h)], weight * h.score)
-        boosted = [replace(h, score=h.score + lift.get(key(h), 0.0)) if i >= top or True else h
-                   for i, h in enumerate(hits)]
-        return sorted(boosted, key=lambda h: (-h.score, h.chunk.source_id))
+    def _with_similarities(self, hits: list[Hit], vector: np.ndarray, cosine: dict[str, float]) -> list[Hit]:
+        """Give every chunk of the hits its cosine to the question; chunks found by keywords alone
+        get it from their stored vectors (no embedding), so answers can weigh meaning for free."""
+        unknown: dict[str, list[str]] = defaultdict(list)
+        for hit in hits:
+            for chunk in hit.chunks:
+                if chunk.id not in cosine:
+                    unknown[chunk.account].append(chunk.id)
+        known = dict(cosine)
+        for account, ids in unknown.items():
+            known.update({cid: float(v @ vector) for cid, v in self.vectors.vectors_of(account, ids).items()})
+        out = []
+        for hit in hits:
+            sims = tuple(known.get(c.id, 0.0) for c in hit.chunks)
+            out.append(replace(hit, similarities=sims, vector_score=max(sims, default=hit.vector_score)))
+        return out
 
     @staticmethod
     def _add_recency(hits: list[Hit], weight: float, rrf_k: float) -> list[Hit]:
         """Fuse a third ranking, newest source first, over the candidate sources."""
         newest = sorted(range(len(hits)), key=lambda i: hits[i].chunk.epoch, reverse=True)
-        bonus = {i: weight / (rrf_k + rank + 1) for rank, i in enumerate(newest)}
+        bonus: dict[int, float] = {}
+        for rank, i in enumerate(newest):
+            # sources of the same moment share a rank: their order says nothing about recency
+            tied = rank > 0 and hits[i].chunk.epoch == hits[newest[rank - 1]].chunk.epoch
+            bonus[i] = bonus[newest[rank - 1]] if tied else weight / (rrf_k + rank + 1)
         boosted = [replace(h, score=h.score + bonus[i]) for i, h in enumerate(hits)]
         return sorted(boosted, key=lambda h: (-h.score, h.chunk.source_id))
 

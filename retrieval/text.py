@@ -41,23 +41,23 @@ def content_words(text: str) -> list[str]:
 
 # Irregular English verb forms (base, past, past participle). Porter stemming joins regular forms
 # ("approved" / "approve") but not these; keyword queries add the other forms of a word found here.
-_IRREGULAR = """arise arose arisen|be was were been|bear bore borne|become became|begin began begun
-bind bound|break broke broken|bring brought|build built|buy bought|catch caught|choose chose chosen
-come came|deal dealt|draw drew drawn|drive drove driven|eat ate eaten|fall fell fallen|feed fed
-feel felt|fight fought|find found|fly flew flown|forbid forbade forbidden|forget forgot forgotten
-freeze froze frozen|give gave given|go went gone|grow grew grown|hang hung|have had has|hear heard
-hide hid hidden|hold held|keep kept|know knew known|lay laid|lead led|lend lent|lose lost
-make made|mean meant|meet met|oversee oversaw overseen|pay paid|rebuild rebuilt|redo redid redone
+# Light verbs (go, come, make, take, say, see, know, think, find, tell, mean, feel) are left out:
+# their other forms are everywhere in chat and transcripts and only add noise to a query.
+_IRREGULAR = """arise arose arisen|bear bore borne|become became|begin began begun|bind bound|break broke broken
+bring brought|build built|buy bought|catch caught|choose chose chosen|deal dealt|draw drew drawn
+drive drove driven|eat ate eaten|fall fell fallen|feed fed|fight fought|fly flew flown
+forbid forbade forbidden|forget forgot forgotten|freeze froze frozen|give gave given
+grow grew grown|hang hung|hear heard|hide hid hidden|hold held|keep kept|lay laid|lead led
+lend lent|lose lost|meet met|oversee oversaw overseen|pay paid|rebuild rebuilt|redo redid redone
 rerun reran|resend resent|rewrite rewrote rewritten|ride rode ridden|rise rose risen|run ran
-say said|see saw seen|seek sought|sell sold|send sent|shake shook shaken|shoot shot|show showed shown
-sink sank sunk|sit sat|sleep slept|speak spoke spoken|spend spent|stand stood|steal stole stolen
-stick stuck|strike struck|swing swung|take took taken|teach taught|tear tore torn|tell told
-think thought|throw threw thrown|undergo underwent undergone|understand understood|undo undid undone
-upset|wake woke woken|wear wore worn|win won|withdraw withdrew withdrawn|withhold withheld
-write wrote written"""
+seek sought|sell sold|send sent|shake shook shaken|shoot shot|show showed shown|sink sank sunk
+sit sat|sleep slept|speak spoke spoken|spend spent|stand stood|steal stole stolen|stick stuck
+strike struck|swing swung|teach taught|tear tore torn|throw threw thrown
+undergo underwent undergone|understand understood|undo undid undone|upset|wake woke woken
+wear wore worn|win won|withdraw withdrew withdrawn|withhold withheld|write wrote written"""
 
 VERB_FORMS: dict[str, tuple[str, ...]] = {
-    form: tuple(forms) for group in _IRREGULAR.split("|") for forms in [group.split()] for form in forms
+    form: tuple(forms) for group in re.split(r"[|\n]", _IRREGULAR) for forms in [group.split()] for form in forms
 }
 
 

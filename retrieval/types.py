@@ -61,13 +61,24 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """One source found for a question: its best chunks and the fused score."""
+    """One source found for a question: its best chunks and the fused score.
+
+    `similarities` are the chunks' cosines to the question, in the order of `chunks`.
+    """
 
     chunk: Chunk
     score: float
     vector_score: float = 0.0
     keyword_score: float = 0.0
     chunks: tuple[Chunk, ...] = field(default_factory=tuple)
+    similarities: tuple[float, ...] = field(default_factory=tuple)
+
+    def similarity(self, chunk: Chunk) -> float:
+        """Cosine between the question and one of this hit's chunks (`vector_score` when not known)."""
+        for c, value in zip(self.chunks, self.similarities, strict=False):
+            if c.id == chunk.id:
+                return value
+        return self.vector_score
 
     @property
     def source_id(self) -> str:

@@ -82,3 +82,22 @@ def test_llm_without_citations_or_failing_falls_back(retriever: Retriever) -> No
             "Did the change board approve the SSO app?", accounts=["acme"], visibilities=EVERYONE, account_label="Acme"
         )
         assert answer.found and answer.text.startswith("From Acme's history:")
+
+
+def test_answers_embed_only_a_few_sentences(retriever: Retriever) -> None:
+    calls: list[int] = []
+    embedder = retriever.search_index.vectors.embedder
+
+    class Counting:
+        model_id, dimension = embedder.model_id, embedder.dimension
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            return embedder.embed(texts)
+
+    long = " ".join(f"Sentence {i} says the change board met about the SSO app again." for i in range(20))
+    retriever.index_sources([source("acme", "s1", long), source("acme", "s2", "The change board approved SSO.")])
+    hits = retriever.search("Did the change board approve SSO?", accounts=["acme"], visibilities=EVERYONE)
+    config = AnswerConfig(embedded_sentences=3)
+    ranked = OfflineAnswerer(Counting(), config).candidates("Did the change board approve SSO?", hits)  # type: ignore[arg-type]
+    assert ranked and max(calls) <= config.embedded_sentences

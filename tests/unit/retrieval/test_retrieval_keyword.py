@@ -39,3 +39,14 @@ def test_bm25_ranks_scopes_and_filters(database_url: str) -> None:
     index.drop_account("acme")
     assert index.count("acme") == 0 and index.count("globex") == 1
     index.drop()
+
+
+def test_irregular_verbs_find_their_other_forms(database_url: str) -> None:
+    from retrieval.text import word_forms
+
+    assert set(word_forms("gave")) == {"gave", "give", "given"} and word_forms("approved") == ("approved",)
+    index = _index(database_url)
+    index.replace_sources(chunk_source(source("acme", "a1", "Harriet will send the residency statement.")))
+    hits = index.search("Who sent the residency statement?", accounts=["acme"], visibilities=["external"])
+    assert [h.source_id for h in hits] == ["a1"]
+    index.drop()
