@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 WorkHandler = Callable[[dict[str, Any]], Awaitable[None]]
 BatchHandler = Callable[[list[dict[str, Any]]], Awaitable[None]]
-BATCH_SIZE = 32
+BATCH_SIZE = 256  # indexing: more sources per embedding call means less padding waste
 
 
 class PermanentWorkError(Exception):
