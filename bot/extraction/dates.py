@@ -105,6 +105,9 @@ def _month_of(word: str) -> int | None:
     return _MONTHS.get(key) or _MONTHS.get(key[:3])
 
 
+YEAR_ROLLOVER = timedelta(days=120)
+
+
 def _last_of_month(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -148,7 +151,12 @@ def _resolve(kind: str, phrase: str, today: date) -> date | None:
     if kind in ("weekday_date", "day_month", "month_day"):
         day = next(int(w) for w in words if w.isdigit())
         month = next((m for w in words if not w.isdigit() and (m := _month_of(w))), None)
-        return _safe_date(today.year, month, day) if month else None
+        if not month:
+            return None
+        found = _safe_date(today.year, month, day)
+        if found and found < today - YEAR_ROLLOVER:  # "1 Jan" written in November means next January
+            return _safe_date(today.year + 1, month, day)
+        return found
     if kind == "tomorrow":
         return today + timedelta(days=1)
     if kind == "today":

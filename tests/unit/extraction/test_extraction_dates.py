@@ -76,3 +76,13 @@ def test_find_due_returns_the_phrase_inside_a_sentence() -> None:
 
 def test_unknown_time_zone_falls_back_to_the_records_offset() -> None:
     assert resolve_due("tomorrow", WEDNESDAY, "Mars/Olympus") == date(2026, 6, 11)
+
+
+def test_a_month_day_long_past_means_next_year() -> None:
+    from datetime import UTC, datetime
+
+    from bot.extraction import resolve_due
+
+    written = datetime(2026, 11, 5, 9, tzinfo=UTC)
+    assert resolve_due("the card changes on 1 Jan", written, "Europe/Berlin") == date(2027, 1, 1)
+    assert resolve_due("it was due on 2 Nov", written, "Europe/Berlin") == date(2026, 11, 2)
