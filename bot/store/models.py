@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.clock import utcnow
@@ -233,3 +233,46 @@ class Correction(SQLModel, table=True):
     source_external_id: str | None = Field(default=None, max_length=300)
     span: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class InboundEmail(SQLModel, table=True):
+    """A received email, kept raw, once per Message-ID: routed to an account, or waiting in triage."""
+
+    __tablename__ = "inbound_emails"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(index=True, unique=True, max_length=500)
+    received_via: str = Field(max_length=16)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default="triage", max_length=16, index=True)
+    account_id: int | None = Field(default=None, foreign_key="accounts.id", index=True)
+    route_reason: str | None = Field(default=None, max_length=200)
+    subject: str | None = Field(default=None, max_length=500)
+    sender: str | None = Field(default=None, max_length=320)
+    source_external_id: str | None = Field(default=None, max_length=300)
+    routed_by: str | None = Field(default=None, max_length=32)
+    triage_notified_at: datetime | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    routed_at: datetime | None = None
+
+
+class DeadLetter(SQLModel, table=True):
+    """Input that was accepted but could not be processed, kept whole with the reason."""
+
+    __tablename__ = "dead_letters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    origin: str = Field(max_length=32, index=True)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where a resumable sync stands (a Gmail history id, a channel backfill's cursor), by name."""
+
+    __tablename__ = "sync_cursors"
+
+    name: str = Field(primary_key=True, max_length=200)
+    value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,1 @@
+"""Email into accounts: parsing raw mail, routing it to an account, and taking it in."""
