@@ -13,17 +13,20 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Container
+from bot.email.intake import TRIAGE_NOTIFY
 from bot.worker import Worker
 from handlers import answers as answer_events
-from handlers import commands, events, feedback, home, reactions, settings_modal, shortcuts
+from handlers import commands, events, feedback, home, reactions, settings_modal, shortcuts, triage
 from handlers import next_view as next_buttons
 from handlers.answers import Answers
 from handlers.context import SlackServices
+from handlers.email_webhook import EmailWebhook
 from handlers.event_work import SlackEventWork
 from handlers.intake import SLACK_EVENT
 from handlers.next_view import NextView
 from handlers.people import People
 from handlers.slack_api import SlackGateway, make_web_client
+from handlers.triage import TriageNotifier
 from jobs.digest import DigestJob
 from jobs.nudges import NudgeJob
 from jobs.scheduler import build_scheduler
@@ -40,6 +43,7 @@ class Runtime:
     services: SlackServices
     digest: DigestJob
     nudges: NudgeJob
+    email_webhook: EmailWebhook | None = None
 
     def scheduler(self) -> AsyncIOScheduler:
         """The scheduler running both jobs every tick."""
@@ -73,7 +77,9 @@ def create_app(container: Container) -> Runtime:
     )
     event_work = SlackEventWork(engine=container.engine, ingest=container.ingest, gateway=gateway, people=people)
     single, batched = container.index_work() if container.hold_index() else ({}, {})
-    worker = Worker(container.queue, {SLACK_EVENT: event_work, **single}, batch_handlers=batched,
+    triage_notifier = TriageNotifier(services, settings.tandem_admins)
+    worker = Worker(container.queue, {SLACK_EVENT: event_work, TRIAGE_NOTIFY: triage_notifier, **single},
+                    batch_handlers=batched,
                     poll_seconds=settings.tandem_worker_poll_seconds)
     worker_ref.append(worker)
     next_view = NextView(services)
@@ -87,6 +93,7 @@ def create_app(container: Container) -> Runtime:
     settings_modal.register(app, services)
     feedback.register(app, services)
     reactions.register(event_work, services)
+    triage.register(app, services, container.email_intake)
     admins = settings.tandem_admins
     digest = DigestJob(engine=container.engine, gateway=gateway, people=people, clock=container.clock,
                        is_lead=container.is_lead, admins=admins)
@@ -96,7 +103,11 @@ def create_app(container: Container) -> Runtime:
     async def on_error(error: Exception, body: dict, logger: logging.Logger) -> None:
         logger.exception("unhandled error in a listener", exc_info=error)
 
-    return Runtime(app=app, worker=worker, services=services, digest=digest, nudges=nudges)
+    webhook_secret = settings.email_webhook_secret
+    email_webhook = EmailWebhook(container.email_intake, container.engine, secret=webhook_secret.get_secret_value(),
+                                 max_bytes=settings.email_max_bytes) if webhook_secret else None
+    return Runtime(app=app, worker=worker, services=services, digest=digest, nudges=nudges,
+                   email_webhook=email_webhook)
 
 
 def http_application(runtime: Runtime, *, with_scheduler: bool = True) -> web.Application:
@@ -117,6 +128,8 @@ def http_application(runtime: Runtime, *, with_scheduler: bool = True) -> web.Ap
     application = web.Application()
     application.router.add_post("/slack/events", slack_events)
     application.router.add_get("/healthz", healthz)
+    if runtime.email_webhook is not None:
+        application.router.add_post("/email/inbound", runtime.email_webhook.handle)
 
     async def worker_task(app: web.Application):  # type: ignore[no-untyped-def]
         task = asyncio.create_task(runtime.worker.run_forever())

@@ -60,8 +60,38 @@ def ingest_file(container: Container, path: Path, *, out: Callable[[str], None])
     return kept, skipped
 
 
+MAIL_SUFFIXES = (".eml", ".mbox")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def ingest_mail_file(container: Container, path: Path, *, account: str | None,
+                     out: Callable[[str], None]) -> tuple[int, int]:
+    """Take in an .eml file or an mbox through the email intake; returns (mails kept, mails refused)."""
+    from bot.email.mbox import iter_mbox
+
+    mails = [path.read_bytes()] if path.suffix.lower() == ".eml" else iter_mbox(path)
+    kept = refused = 0
+    for number, raw in enumerate(mails, start=1):
+        result = container.email_intake.accept(raw, via="cli", account_key=account)
+        where = f"{path}" if path.suffix.lower() == ".eml" else f"{path}#{number}"
+        if result.outcome == "dead_letter":
+            refused += 1
+            out(f"{where}: kept as a dead letter: {result.reason}")
+            continue
+        kept += 1
+        if result.outcome == "triage":
+            out(f"{where}: waiting in triage ({result.reason})")
+    return kept, refused
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """`tandem ingest FILE.jsonl`."""
+    """`tandem ingest FILE...`: JSON Lines records, .eml files or mbox files."""
+    from bot.store.repos import normalise_account_key
+
+    account = normalise_account_key(args.account) if args.account else None
     container = _container(settings)
     total_kept = total_skipped = 0
     for name in args.files:
@@ -70,7 +100,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{path}: no such file", file=sys.stderr)
             total_skipped += 1
             continue
-        kept, skipped = ingest_file(container, path, out=lambda line: print(line, file=sys.stderr))
+        if path.suffix.lower() in MAIL_SUFFIXES:
+            kept, skipped = ingest_mail_file(container, path, account=account, out=_stderr)
+        else:
+            kept, skipped = ingest_file(container, path, out=_stderr)
         total_kept += kept
         total_skipped += skipped
     print(f"ingested {total_kept} records, skipped {total_skipped}")
@@ -309,8 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     db.set_defaults(func=cmd_db)
 
-    ingest = sub.add_parser("ingest", help="ingest source records (JSON Lines)")
+    ingest = sub.add_parser("ingest", help="ingest source records (JSON Lines), .eml or mbox mail")
     ingest.add_argument("files", nargs="+")
+    ingest.add_argument("--account", help="file mail under this account instead of routing it")
     ingest.set_defaults(func=cmd_ingest)
 
     ask = sub.add_parser("ask", help="a cited answer from one account's history")

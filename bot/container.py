@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.ask import AskService
 from bot.clock import Clock, SystemClock
+from bot.email.intake import EmailIntake
 from bot.extraction import OfflineExtractor
 from bot.extraction.llm import Extractor, build_extractor, requires_consent
 from bot.index_lock import IndexLock
@@ -54,6 +55,12 @@ class Container:
         """The ingest use case."""
         return IngestService(self.engine, items=ItemStore(self.extractor, choose=self.extractor_for),
                              clock=self.clock)
+
+    @cached_property
+    def email_intake(self) -> EmailIntake:
+        """Raw mail into accounts (webhook, Gmail, CLI, Slack email posts)."""
+        return EmailIntake(self.engine, self.ingest, vendor_domains=frozenset(self.settings.vendor_email_domains),
+                           clock=self.clock)
 
     @cached_property
     def chat_model(self) -> BaseChatModel | None:

@@ -30,6 +30,8 @@ def load_sample_accounts(container: Container) -> None:
             account.stage = entry.get("stage", account.stage)
             account.golive = date.fromisoformat(entry["golive"]) if entry.get("golive") else None
             account.email_domains = ",".join(entry.get("email_domains", []))
+            account.third_party_domains = ",".join(
+                domain for party in entry.get("third_parties", []) for domain in party.get("email_domains", []))
             session.add(account)
 
 

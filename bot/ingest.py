@@ -102,6 +102,10 @@ class IngestService:
         if pending:
             yield from self._batch(pending)
 
+    def ingest_in(self, session: Session, record: SourceRecord, *, account_key: str) -> IngestResult:
+        """Ingest one record inside the caller's transaction (when something else must commit with it)."""
+        return self._ingest_in(session, record, repos.normalise_account_key(account_key), None)
+
     def _batch(self, records: list[SourceRecord]) -> list[IngestResult]:
         keys = [repos.normalise_account_key(r.account or "") for r in records]
         with session_scope(self.engine) as session:

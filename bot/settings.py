@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_GMAIL_API_URL = "https://gmail.googleapis.com/"
 
 
 class SettingsError(Exception):
@@ -33,19 +34,40 @@ class Settings(BaseSettings):
     tandem_worker_poll_seconds: float = Field(default=0.5, gt=0)
     llm_provider: Literal["none", "openai", "anthropic", "ollama"] = "none"
     llm_model: str | None = None
+    gmail_api_url: str = DEFAULT_GMAIL_API_URL
+    gmail_service_account_file: Path | None = None
+    gmail_delegated_user: str | None = None
+    gmail_token_file: Path | None = None
+    gmail_poll_seconds: float = Field(default=60, gt=0)
+    gmail_full_sync_max: int = Field(default=500, gt=0)
+    email_webhook_secret: SecretStr | None = None
+    email_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    vendor_email_domains: Annotated[tuple[str, ...], NoDecode] = ()
 
-    @field_validator("slack_api_url")
+    @field_validator("slack_api_url", "gmail_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("gmail_service_account_file", "gmail_delegated_user", "gmail_token_file", mode="before")
+    @classmethod
+    def _blank_gmail_setting_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("tandem_admins", mode="before")
     @classmethod
     def _split_admins(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("vendor_email_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().lower().lstrip("@") for part in value.split(",") if part.strip())
         return value
 
     @field_validator("tandem_admins")
@@ -78,6 +100,11 @@ class Settings(BaseSettings):
     def effective_chroma_path(self) -> Path:
         """Where embedded Chroma keeps its files."""
         return self.chroma_path or self.tandem_data_dir / "chroma"
+
+    @property
+    def gmail_enabled(self) -> bool:
+        """Whether any Gmail setting is given (`build_gmail_client` then checks that it is complete)."""
+        return any((self.gmail_service_account_file, self.gmail_delegated_user, self.gmail_token_file))
 
     def require_slack(self, *, socket_mode: bool) -> None:
         """Fail with one clear line when serving needs a Slack secret that is missing."""

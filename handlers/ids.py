@@ -59,3 +59,18 @@ def parse_settings_account_block(block_id: str) -> int | None:
         return None
     rest = block_id[len(SETTINGS_ACCOUNT_PREFIX):]
     return int(rest) if rest.isdigit() else None
+
+
+TRIAGE_FILE = "tandem_triage_file"
+TRIAGE_DISMISS = "tandem_triage_dismiss"
+
+
+def triage_value(inbound_id: int, account_key: str = "") -> str:
+    """The value of a triage choice: which mail, and (for a select option) which account."""
+    return f"{inbound_id}:{account_key}"
+
+
+def parse_triage_value(value: str) -> tuple[int, str]:
+    """(inbound mail id, account key or "") from a triage choice; ValueError when malformed."""
+    inbound_id, _, account_key = value.partition(":")
+    return int(inbound_id), account_key

@@ -23,6 +23,8 @@ class Account(SQLModel, table=True):
     stage: str = Field(default="scoping", max_length=32)
     tier: str | None = Field(default=None, max_length=32)
     email_domains: str = Field(default="", max_length=500)
+    third_party_domains: str = Field(default="", max_length=500)
+    emails_external: bool = False
     customer_answers: bool = False
     channel_nudges: bool = False
     llm_allowed: bool = False

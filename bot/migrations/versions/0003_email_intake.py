@@ -1,4 +1,4 @@
-"""email intake: raw inbound mail with its routing, dead letters, resumable sync cursors
+"""email intake: raw inbound mail with its routing, dead letters, resumable sync cursors, account mail settings
 
 Revision ID: 0003
 Revises: 0002
@@ -21,6 +21,9 @@ _time = sqlmodel.sql.sqltypes.UTCDateTime
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("third_party_domains", _str(length=500), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("emails_external", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "inbound_emails",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,3 +77,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inbound_emails_status"))
         batch_op.drop_index(batch_op.f("ix_inbound_emails_message_id"))
     op.drop_table("inbound_emails")
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("emails_external")
+        batch_op.drop_column("third_party_domains")
