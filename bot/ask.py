@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ from sqlalchemy.engine import Engine
 from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account
+from retrieval.index import unavailable
 from retrieval.service import Retriever
 from retrieval.types import Answer, Hit
+
+log = logging.getLogger(__name__)
 
 ALL_VISIBILITIES = ("external", "internal")
 
@@ -52,6 +56,12 @@ class HandOff:
     notify_owner: str | None = None
 
 
+def index_catching_up(account_label: str) -> Answer:
+    """The answer while the search index cannot be reached: no guess, a time to come back."""
+    return Answer(text=f"I can't search {account_label}'s history right now: the search index is catching up. "
+                       "Please ask again in a few minutes.", citations=[], found=False)
+
+
 def answer_json(answer: Answer) -> dict[str, object]:
     """The `tandem ask --json` shape of DATA_FORMATS.md."""
     return {
@@ -73,11 +83,16 @@ def _mentions(question: str, account: Account) -> bool:
 class AskService:
     """Scopes a question by the asker and answers it from the index."""
 
-    def __init__(self, engine: Engine, retriever: Retriever,
+    def __init__(self, engine: Engine, retriever: Callable[[], Retriever],
                  llm_answerer: Callable[[Account], Answerer | None] | None = None) -> None:
         self.engine = engine
-        self.retriever = retriever
+        self._retriever = retriever
         self.llm_answerer = llm_answerer
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever, made on first use (a Chroma server may be away when the app starts)."""
+        return self._retriever()
 
     def channel_scope(self, *, account: Account, asker_external: bool) -> AskScope | HandOff:
         """The scope of a question asked in one of the account's channels."""
@@ -92,7 +107,7 @@ class AskService:
         """The scope of a question asked in a DM with the bot."""
         if asker_external:
             return HandOff("I can only answer questions in your shared channel.")
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             owned = list(repos.accounts_visible_to(session, user_id=user_id, is_lead=is_lead))
         if not owned:
             return HandOff("You own no accounts yet, so I have nothing to answer from.")
@@ -105,13 +120,13 @@ class AskService:
 
     def account_scope(self, *, key: str, as_customer: bool) -> AskScope | HandOff:
         """The scope `tandem ask --account KEY --as vendor|customer` uses."""
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             account = repos.require_account(session, key=repos.normalise_account_key(key))
         return self.channel_scope(account=account, asker_external=as_customer)
 
     def _other_names(self, accounts: Sequence[Account]) -> list[str]:
         keys = {a.key for a in accounts}
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             others = [a for a in repos.list_accounts(session) if a.key not in keys]
         return [name for a in others for name in (a.name, a.key)]
 
@@ -126,7 +141,13 @@ class AskService:
     def answer(self, question: str, scope: AskScope) -> Answer:
         """A cited answer from the scope only, or a plain "nothing found"."""
         keys = [a.key for a in scope.accounts]
-        hits = self.retriever.search(question, accounts=keys, visibilities=scope.visibilities)
+        try:
+            hits = self.retriever.search(question, accounts=keys, visibilities=scope.visibilities)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            log.warning("the search index cannot be reached; answered that it is catching up")
+            return index_catching_up(scope.label)
         weights = self.retriever.search_index.keywords.term_weights(
             question, accounts=keys, visibilities=scope.visibilities)
         return self._answerer(scope).answer(question, hits, account_label=scope.label, term_weights=weights,

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.container import Container
@@ -18,6 +18,7 @@ from bot.logs import configure_logging
 from bot.record_io import LineProblem, RecordError, parse_timestamp, read_records
 from bot.records import SourceRecord
 from bot.settings import Settings, SettingsError, load_settings
+from bot.transcripts import TRANSCRIPT_SUFFIXES, TranscriptError, content_record_id, transcript_record
 
 
 def _container(settings: Settings) -> Container:
@@ -61,6 +62,7 @@ def ingest_file(container: Container, path: Path, *, out: Callable[[str], None])
 
 
 MAIL_SUFFIXES = (".eml", ".mbox")
+CLI_AUTHOR = "tandem ingest"
 
 
 def _stderr(line: str) -> None:
@@ -87,6 +89,23 @@ def ingest_mail_file(container: Container, path: Path, *, account: str | None,
     return kept, refused
 
 
+def ingest_transcript(container: Container, path: Path, *, account: str | None,
+                      out: Callable[[str], None]) -> tuple[int, int]:
+    """Ingest a transcript (`.vtt`, `.srt`, `.txt`) as one internal source of `account`; returns (kept, skipped)."""
+    if account is None:
+        out(f"{path}: skipped: a transcript needs --account")
+        return 0, 1
+    content = path.read_bytes()
+    try:
+        record = transcript_record(content, name=path.name, record_id=content_record_id(content), author=CLI_AUTHOR,
+                                   ts=datetime.fromtimestamp(path.stat().st_mtime, tz=UTC), account=account)
+    except TranscriptError as exc:
+        out(f"{path}: skipped: {exc}")
+        return 0, 1
+    container.ingest.ingest(record, account_key=account)
+    return 1, 0
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """`tandem ingest FILE...`: JSON Lines records, .eml files or mbox files."""
     from bot.store.repos import normalise_account_key
@@ -102,6 +121,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             continue
         if path.suffix.lower() in MAIL_SUFFIXES:
             kept, skipped = ingest_mail_file(container, path, account=account, out=_stderr)
+        elif path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+            kept, skipped = ingest_transcript(container, path, account=account, out=_stderr)
         else:
             kept, skipped = ingest_file(container, path, out=_stderr)
         total_kept += kept
@@ -162,6 +183,41 @@ def cmd_corrections(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _confirm(question: str) -> bool:
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    """`tandem purge --account A | --person EMAIL|USER_ID [--yes]`: delete that scope's data for good."""
+    from bot.purge import Purger
+    from bot.store.repos import normalise_account_key
+
+    scope = f"account {args.account}" if args.account else f"person {args.person}"
+    if not args.yes and not _confirm(f"Delete every source, item, chunk and queued work of {scope}? "
+                                     "This cannot be undone. [y/N] "):
+        print("nothing deleted")
+        return 1
+    container = _container(settings)
+    purger = Purger(container.engine)
+    if args.account:
+        report = purger.account(normalise_account_key(args.account))
+        if report is None:
+            raise UserFacingError(f"I don't know an account called `{args.account}`")
+    else:
+        report = purger.person(args.person)
+    print("\n".join(report.lines()))
+    if container.hold_index():
+        asyncio.run(container.drain_index_work())
+        print("removed from the search index")
+    else:
+        print("the running server holds the index: it will remove the chunks")
+    container.close()
+    return 0
+
+
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     """`tandem reindex [ACCOUNT…]`: rebuild the search index from the store."""
     container = _container(settings)
@@ -192,17 +248,26 @@ def cmd_accounts(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    """`tandem status ACCOUNT [--json]`."""
+    """`tandem status [ACCOUNT] [--json]`: an account's status (and, in text, failed Slack posts if any);
+    without an account, the failed Slack posts."""
+    from bot.outbox import failed_posts
     from bot.portfolio import account_status
     from bot.render import status_text
     from bot.store import repos
     from bot.store.db import session_scope
 
     container = _container(settings)
-    with session_scope(container.engine) as session:
+    with session_scope(container.engine, write=False) as session:
+        failed = failed_posts(session)
+        if args.account is None:
+            print(json.dumps({"failed_posts": failed.to_json()}, indent=2) if args.json else failed.text())
+            return 0
         account = repos.require_account(session, key=repos.normalise_account_key(args.account))
         status = account_status(session, account=account)
-    print(json.dumps(status.to_json(), indent=2) if args.json else status_text(status))
+    if args.json:
+        print(json.dumps(status.to_json(), indent=2))
+    else:
+        print(status_text(status) + ("\n\n" + failed.text() if failed.count else ""))
     return 0
 
 
@@ -299,7 +364,13 @@ def cmd_run_job(args: argparse.Namespace, settings: Settings) -> int:
     container.migrate()
     runtime = create_app(container)
     job = runtime.digest if args.job == "digest" else runtime.nudges
-    sent = asyncio.run(job.run_once())
+
+    async def one_pass() -> list:
+        sent = await job.run_once()
+        await runtime.send_queued_posts()  # nudges go through the outbox; a failed post is left for the server
+        return sent
+
+    sent = asyncio.run(one_pass())
     print(f"{args.job}: {len(sent)} sent")
     container.close()
     return 0
@@ -313,9 +384,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     socket_mode = not args.http
     settings.require_slack(socket_mode=socket_mode)
-    container = _container(settings)
-    if not container.hold_index():
-        raise SettingsError("another process holds the embedded index (CHROMA_PATH); run one server, or use CHROMA_URL")
+    container = Container(settings)
+    if not container.hold_index():  # before migrations or Slack: fail fast, in one line
+        raise SettingsError(container.index_held_elsewhere())
+    container.migrate()
     container.queue_rebuild_if_behind()
     runtime = create_app(container)
     if socket_mode:
@@ -344,7 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="ingest source records (JSON Lines), .eml or mbox mail")
     ingest.add_argument("files", nargs="+")
-    ingest.add_argument("--account", help="file mail under this account instead of routing it")
+    ingest.add_argument("--account", help="file mail under this account instead of routing it; the account of "
+                        "transcripts (.vtt, .srt, .txt)")
     ingest.set_defaults(func=cmd_ingest)
 
     ask = sub.add_parser("ask", help="a cited answer from one account's history")
@@ -368,12 +441,19 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("accounts", nargs="*", help="only these accounts (default: all)")
     reindex.set_defaults(func=cmd_reindex)
 
+    purge = sub.add_parser("purge", help="delete an account's or a person's data (store, index, queued work)")
+    target = purge.add_mutually_exclusive_group(required=True)
+    target.add_argument("--account", help="the account key")
+    target.add_argument("--person", help="a Slack user id (U…) or an email address")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.set_defaults(func=cmd_purge)
+
     accounts = sub.add_parser("accounts", help="list accounts")
     accounts.add_argument("--json", action="store_true")
     accounts.set_defaults(func=cmd_accounts)
 
-    status = sub.add_parser("status", help="one account's status")
-    status.add_argument("account")
+    status = sub.add_parser("status", help="one account's status, and Slack posts that failed for good")
+    status.add_argument("account", nargs="?", help="the account (default: only the failed posts)")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
 

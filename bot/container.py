@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy.engine import Engine
@@ -20,15 +23,38 @@ from bot.index_lock import IndexLock
 from bot.indexing import IndexService
 from bot.ingest import INDEX_SOURCE, REINDEX, UNINDEX_SOURCE, IngestService
 from bot.items import ItemStore
+from bot.purge import ChunkForgetter
 from bot.settings import Settings
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
 from bot.store.models import Account
 from bot.store.queue import WorkQueue, enqueue
-from bot.worker import BatchHandler, Worker, WorkHandler
+from bot.worker import BatchHandler, RetryLater, Worker, WorkHandler
 from retrieval.embeddings import Embedder, MiniLMEmbedder
+from retrieval.index import unavailable
 from retrieval.llm_answer import LLMAnswerer
 from retrieval.service import Retriever
+
+log = logging.getLogger(__name__)
+
+
+INDEX_RETRY_SECONDS = 15.0
+
+Handler = TypeVar("Handler", bound=Callable[[Any], Awaitable[None]])
+
+
+def _waiting_for_index(handler: Handler) -> Handler:
+    """The handler, turning "the index cannot be reached" into a wait that never gives the work up."""
+
+    async def run(payload: Any) -> None:
+        try:
+            await handler(payload)
+        except Exception as exc:
+            if unavailable(exc):
+                raise RetryLater("the search index cannot be reached", seconds=INDEX_RETRY_SECONDS) from exc
+            raise
+
+    return cast(Handler, run)
 
 
 class Container:
@@ -48,7 +74,8 @@ class Container:
     @cached_property
     def queue(self) -> WorkQueue:
         """The durable work queue."""
-        return WorkQueue(self.engine, worker_id=self.worker_id)
+        return WorkQueue(self.engine, worker_id=self.worker_id,
+                         lease=timedelta(seconds=self.settings.tandem_work_lease_seconds))
 
     @cached_property
     def ingest(self) -> IngestService:
@@ -110,7 +137,7 @@ class Container:
     @cached_property
     def asker(self) -> AskService:
         """Scoped, cited answers."""
-        return AskService(self.engine, self.retriever, llm_answerer=self._llm_answerer)
+        return AskService(self.engine, lambda: self.retriever, llm_answerer=self._llm_answerer)
 
     def _llm_answerer(self, account: Account) -> LLMAnswerer | None:
         """The LLM answerer for an account whose content may go to the configured model."""
@@ -126,6 +153,10 @@ class Container:
         """Whether this process may write the index: always with a Chroma server, else by the file lock."""
         return bool(self.settings.chroma_url) or self._index_lock.acquire()
 
+    def index_held_elsewhere(self) -> str:
+        """One line naming the process that holds the embedded index and the way out (CHROMA_URL)."""
+        return self._index_lock.held_message()
+
     def index_work(self) -> tuple[dict[str, WorkHandler], dict[str, BatchHandler]]:
         """Worker handlers of the indexing work that ingest queues: (one at a time, batched)."""
 
@@ -138,11 +169,22 @@ class Container:
         async def reindex(payload: dict[str, Any]) -> None:
             await asyncio.to_thread(self.indexer.reindex, payload.get("accounts"))
 
-        return {UNINDEX_SOURCE: unindex, REINDEX: reindex}, {INDEX_SOURCE: index}
+        forget = ChunkForgetter(lambda: self.retriever).handlers()
+        single = {UNINDEX_SOURCE: unindex, REINDEX: reindex, **forget}
+        return ({kind: _waiting_for_index(run) for kind, run in single.items()},
+                {INDEX_SOURCE: _waiting_for_index(index)})
 
     def queue_rebuild_if_behind(self) -> list[str]:
-        """At start: queue a rebuild of the accounts whose index is missing or behind the store."""
-        behind = self.indexer.accounts_behind()
+        """At start: queue a rebuild of the accounts whose index is missing or behind the store.
+
+        With the index out of reach nothing is queued: the index work already queued waits for it."""
+        try:
+            behind = self.indexer.accounts_behind()
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            log.warning("the search index cannot be reached at start; queued indexing waits for it")
+            return []
         if behind:
             with session_scope(self.engine) as session:
                 enqueue(session, kind=REINDEX, payload={"accounts": behind})

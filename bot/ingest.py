@@ -102,9 +102,10 @@ class IngestService:
         if pending:
             yield from self._batch(pending)
 
-    def ingest_in(self, session: Session, record: SourceRecord, *, account_key: str) -> IngestResult:
+    def ingest_in(self, session: Session, record: SourceRecord, *, account_key: str,
+                  author_user_id: str | None = None) -> IngestResult:
         """Ingest one record inside the caller's transaction (when something else must commit with it)."""
-        return self._ingest_in(session, record, repos.normalise_account_key(account_key), None)
+        return self._ingest_in(session, record, repos.normalise_account_key(account_key), author_user_id)
 
     def _batch(self, records: list[SourceRecord]) -> list[IngestResult]:
         keys = [repos.normalise_account_key(r.account or "") for r in records]
@@ -137,6 +138,7 @@ class IngestService:
             if source is None or source.deleted:
                 return IngestResult(external_id, account_key, "missing")
             source.deleted = True
+            source.text = ""  # the content goes; the row stays as a tombstone so a redelivery finds it
             source.updated_at = self.clock.now()
             session.add(source)
             if self.items:

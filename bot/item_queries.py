@@ -89,15 +89,14 @@ def _evidence(session: Session, item_ids: Sequence[int]) -> dict[int, list[Evide
     if not item_ids:
         return refs
     rows = session.exec(
-        select(ItemEvidence, Source)
+        select(ItemEvidence.item_id, Source.external_id, Source.permalink, ItemEvidence.role, ItemEvidence.span,
+               Source.visibility, Source.ts)
         .join(Source, col(Source.id) == ItemEvidence.source_id)
         .where(col(ItemEvidence.item_id).in_(item_ids), ~col(Source.deleted))
         .order_by(Source.ts, ItemEvidence.id)
     ).all()
-    for evidence, source in rows:
-        refs[evidence.item_id].append(
-            EvidenceRef(source.external_id, source.permalink, evidence.role, evidence.span, source.visibility, source.ts)
-        )
+    for item_id, *ref in rows:  # the columns only: whole Source rows would carry every message's text
+        refs[item_id].append(EvidenceRef(*ref))
     return refs
 
 

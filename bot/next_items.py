@@ -30,10 +30,20 @@ class NextItem:
 
 
 def _sides(session: Session, account_ids: Sequence[int]) -> dict[tuple[int, str], str]:
-    rows = session.exec(
-        select(Source.account_id, Source.author, Source.side).where(col(Source.account_id).in_(account_ids))
+    """Each author's side per account, from the distinct (account, author, side) triples, not one row per
+    source; an author seen on two sides (their domain was reclassified) takes the side of their latest source."""
+    triples = session.exec(
+        select(Source.account_id, Source.author, Source.side).where(col(Source.account_id).in_(account_ids)).distinct()
     ).all()
-    return {(account_id, author): side for account_id, author, side in rows}
+    found: dict[tuple[int, str], set[str]] = {}
+    for account_id, author, side in triples:
+        found.setdefault((account_id, author), set()).add(side)
+    return {key: _latest_side(session, *key) if len(sides) > 1 else next(iter(sides)) for key, sides in found.items()}
+
+
+def _latest_side(session: Session, account_id: int, author: str) -> str:
+    return session.exec(select(Source.side).where(Source.account_id == account_id, Source.author == author)
+                        .order_by(col(Source.ts).desc(), col(Source.id).desc()).limit(1)).one()
 
 
 def rank_inputs(session: Session, accounts: Sequence[Account], tz: str | None = None) -> list[tuple[RankInput, ItemView]]:

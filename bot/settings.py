@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     tandem_admins: Annotated[tuple[str, ...], NoDecode] = ()
     tandem_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     tandem_worker_poll_seconds: float = Field(default=0.5, gt=0)
+    # how long a worker holds claimed work; after it, work of a worker that died is taken over
+    tandem_work_lease_seconds: float = Field(default=600, gt=0)
+    backfill_days: int = Field(default=90, ge=0)  # how far back linking a channel reads its history
+    # conversations.history/replies calls a minute: Slack's Tier 3 (50) for internal apps; 1 for a
+    # commercially distributed app outside the Marketplace
+    backfill_calls_per_minute: float = Field(default=50, gt=0)
+    retention_days: int | None = Field(default=None, gt=0)
     llm_provider: Literal["none", "openai", "anthropic", "ollama"] = "none"
     llm_model: str | None = None
     gmail_api_url: str = DEFAULT_GMAIL_API_URL

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from bot.store.queue import ClaimedWork, WorkQueue
@@ -18,6 +19,14 @@ BATCH_SIZE = 256  # indexing: more sources per embedding call means less padding
 
 class PermanentWorkError(Exception):
     """Work that can never succeed (bad payload, gone target): recorded as failed, not retried."""
+
+
+class RetryLater(Exception):
+    """Work that waits on something away (the search index): retried after `seconds`, never given up."""
+
+    def __init__(self, reason: str, *, seconds: float) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
 
 
 class Worker:
@@ -55,6 +64,8 @@ class Worker:
         except PermanentWorkError as exc:
             log.warning("work %s (%s) failed for good: %s", work.id, work.kind, exc)
             await asyncio.to_thread(self.queue.fail, work.id, error=str(exc), give_up=True)
+        except RetryLater as exc:
+            await self._wait(work, exc)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
             log.exception("work %s (%s) failed on attempt %s", work.id, work.kind, work.attempts)
             await asyncio.to_thread(self.queue.fail, work.id, error=f"{type(exc).__name__}: {exc}")
@@ -67,12 +78,20 @@ class Worker:
         batch = [first, *more]
         try:
             await self.batch_handlers[first.kind]([w.payload for w in batch])
+        except RetryLater as exc:
+            for work in batch:
+                await self._wait(work, exc)
         except Exception as exc:  # noqa: BLE001 - the batch is retried item by item's attempts
             log.exception("batch of %s %s items failed", len(batch), first.kind)
             for work in batch:
                 await asyncio.to_thread(self.queue.fail, work.id, error=f"{type(exc).__name__}: {exc}")
         else:
             await asyncio.to_thread(self.queue.finish, *(w.id for w in batch))
+
+    async def _wait(self, work: ClaimedWork, exc: RetryLater) -> None:
+        log.warning("work %s (%s) waits %.0f s: %s", work.id, work.kind, exc.seconds, exc)
+        await asyncio.to_thread(self.queue.fail, work.id, error=str(exc), retry_in=timedelta(seconds=exc.seconds),
+                                keep_trying=True)
 
     async def drain(self) -> int:
         """Run work until none is runnable now; returns how many items ran."""

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 from bot.ask import AskScope, AskService, HandOff
+from bot.outbox import OutboundPost
 from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account, SlackUser
 from handlers.blocks import Block, context, escape, section
 from handlers.context import SlackServices
 from handlers.event_work import SlackEventWork
+from handlers.outbox import SlackOutbox
 from retrieval.types import Answer
 
 log = logging.getLogger(__name__)
@@ -35,11 +38,12 @@ def answer_blocks(answer: Answer) -> list[Block]:
 
 
 class Answers:
-    """Turns a question and its asker into an answer or a hand-off."""
+    """Turns a question and its asker into an answer or a hand-off; posts go through the outbox."""
 
-    def __init__(self, services: SlackServices, asker: AskService) -> None:
+    def __init__(self, services: SlackServices, asker: AskService, outbox: SlackOutbox) -> None:
         self.services = services
         self.asker = asker
+        self.outbox = outbox
 
     def _channel_account(self, channel_id: str) -> Account | None:
         with session_scope(self.services.engine) as session:
@@ -67,14 +71,15 @@ class Answers:
         answer = await asyncio.to_thread(self.asker.answer, question, scope)
         return answer_blocks(answer), answer.text, None
 
-    async def tell_owner(self, hand_off: HandOff, user: SlackUser, channel_id: str, question: str) -> None:
+    async def tell_owner(self, hand_off: HandOff, user: SlackUser, channel_id: str, question: str, *,
+                         key: str | None = None) -> None:
         """DM the account's IM that a customer asked something the bot did not answer."""
         if not hand_off.notify_owner:
             return
-        dm = await self.services.gateway.open_dm(hand_off.notify_owner)
         text = f"{user.name} asked in <#{channel_id}>: “{escape(question)}” — customer answers are off, so I " \
                f"said the team will follow up."
-        await self.services.gateway.post(channel=dm, text=text, blocks=[section(text)])
+        await self.outbox.send(OutboundPost(key=key or f"hand-off:{uuid.uuid4().hex}", purpose="hand-off",
+                                            user=hand_off.notify_owner, text=text, blocks=[section(text)]))
 
     async def on_mention(self, event: dict[str, Any]) -> None:
         """An @-mention in a channel: internal askers get an ephemeral answer, customers a thread reply."""
@@ -87,9 +92,10 @@ class Answers:
         thread = event.get("thread_ts") or event.get("ts")
         blocks, text, hand_off = await self.respond_to(user, channel, question, in_dm=False)
         if user.is_external:
-            await self.services.gateway.post(channel=channel, text=text, blocks=blocks, thread_ts=thread)
+            await self.outbox.send(OutboundPost(key=f"answer:{channel}:{event.get('ts')}", purpose="answer",
+                                                channel=channel, text=text, blocks=blocks, thread_ts=thread))
             if hand_off is not None:
-                await self.tell_owner(hand_off, user, channel, question)
+                await self.tell_owner(hand_off, user, channel, question, key=f"hand-off:{channel}:{event.get('ts')}")
         else:
             await self.services.gateway.post_ephemeral(channel=channel, user=user_id, text=text, blocks=blocks,
                                                        thread_ts=thread)
@@ -103,7 +109,8 @@ class Answers:
             return
         user = await self.services.people.get(user_id)
         blocks, text, _ = await self.respond_to(user, channel, str(event.get("text", "")), in_dm=True)
-        await self.services.gateway.post(channel=channel, text=text, blocks=blocks)
+        await self.outbox.send(OutboundPost(key=f"answer:{channel}:{event.get('ts')}", purpose="answer",
+                                            channel=channel, text=text, blocks=blocks))
 
 
 def register(event_work: SlackEventWork, answers: Answers) -> None:

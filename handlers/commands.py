@@ -20,10 +20,12 @@ from bot.store.db import session_scope
 from bot.store.models import Account, SlackUser
 from handlers import blocks
 from handlers.answers import Answers
+from handlers.backfill import ChannelBackfill, running_line
 from handlers.context import SlackServices
 from handlers.next_view import NextView
 from handlers.permissions import may_act
 from handlers.settings_modal import open_settings
+from handlers.triage import waiting_mail_blocks
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,12 @@ USAGE: dict[str, str] = {
     "status": "`/tandem status [account]` — stage, go-live, open blockers and next steps, last activity",
     "blockers": "`/tandem blockers [account]` — open blockers, whom they wait on, with their sources",
     "decisions": "`/tandem decisions [account] [words]` — the decision log, newest first, searchable",
-    "set": "`/tandem set <account> golive|owner|stage|name|customer-answers|channel-nudges|llm <value>`",
+    "set": "`/tandem set <account> golive|owner|stage|name|customer-answers|channel-nudges|llm|domains|"
+           "third-party-domains|email-visibility <value>`",
     "settings": "`/tandem settings` — your digest time and days, nudge thresholds, and per account its switches",
+    "triage": "`/tandem triage` — emails waiting for someone to pick their account",
 }
-SETUP_COMMANDS = {"link", "set"}
+SETUP_COMMANDS = {"link", "set", "triage"}
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,10 @@ def parse_command(body: dict[str, Any]) -> CommandCall:
 class TandemCommand:
     """Runs subcommands; each returns blocks for an ephemeral answer."""
 
-    def __init__(self, services: SlackServices, next_view: NextView, answers: Answers) -> None:
+    def __init__(self, services: SlackServices, next_view: NextView, answers: Answers,
+                 backfill: ChannelBackfill) -> None:
         self.services = services
+        self.backfill = backfill
         self.next_view = next_view
         self.answers = answers
         self.runners: dict[str, Callable[[CommandCall], Awaitable[list[blocks.Block]]]] = {
@@ -107,6 +113,7 @@ class TandemCommand:
             "next": self._next,
             "ask": self._ask,
             "settings": self._settings,
+            "triage": self._triage,
         }
 
     def immediate_answer(self, call: CommandCall) -> list[blocks.Block] | None:
@@ -126,6 +133,9 @@ class TandemCommand:
             return await self.runners[call.name](call)
         except UserFacingError as exc:
             return blocks.message_blocks(str(exc))
+
+    async def _triage(self, call: CommandCall) -> list[blocks.Block]:
+        return await asyncio.to_thread(waiting_mail_blocks, self.services.engine)
 
     async def _link(self, call: CommandCall) -> list[blocks.Block]:
         if len(call.args) != 1:
@@ -149,12 +159,15 @@ class TandemCommand:
 
         name = await asyncio.to_thread(save)
         shared = "shared with the customer" if is_external else "internal"
-        await self.services.gateway.post(
-            channel=call.channel_id,
-            text=f"This channel ({shared}) is now linked to *{blocks.escape(name)}* (`{key}`). "
-            f"I'll keep track of blockers, next steps and decisions here.",
-        )
-        return blocks.message_blocks(f"Linked <#{call.channel_id}> to `{key}`.")
+        announcement = (f"This channel ({shared}) is now linked to *{blocks.escape(name)}* (`{key}`). "
+                        f"I'll keep track of blockers, next steps and decisions here.")
+        posted = await self.services.gateway.post(
+            channel=call.channel_id, text=f"{announcement}\n{running_line(self.backfill.days)}")
+        backfill = await self.backfill.start(call.channel_id, progress_ts=str(posted.get("ts")),
+                                             progress_text=announcement)
+        history = (f"Reading its messages of the last {backfill.days} days; the link message shows the progress."
+                   if backfill.started else f"Its history is already being read ({backfill.count} messages so far).")
+        return blocks.message_blocks(f"Linked <#{call.channel_id}> to `{key}`. {history}")
 
     def _scope(self, call: CommandCall, user: SlackUser, *, words_may_follow: bool = False) -> Scope:
         """Which accounts a list command covers, and whether only external content may show.
@@ -162,7 +175,7 @@ class TandemCommand:
         An external user sees only the account of the shared channel they are in, external content only.
         An internal user may name any account; otherwise the channel's account, else the accounts they own.
         """
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.services.engine, write=False) as session:
             link = repos.get_link(session, channel_id=call.channel_id)
             channel_account = session.get(Account, link.account_id) if link else None
             if user.is_external:
@@ -219,7 +232,7 @@ class TandemCommand:
         return blocks.message_blocks(blocks.escape_keeping_user_mentions(await asyncio.to_thread(save)))
 
     def _read(self, fn: Callable[[Session], T]) -> T:
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.services.engine, write=False) as session:
             return fn(session)
 
     async def _accounts(self, call: CommandCall) -> list[blocks.Block]:
@@ -257,9 +270,10 @@ class TandemCommand:
         return blocks.items_blocks(title, views, empty="No decisions found.")
 
 
-def register(app: AsyncApp, services: SlackServices, next_view: NextView, answers: Answers) -> None:
+def register(app: AsyncApp, services: SlackServices, next_view: NextView, answers: Answers,
+             backfill: ChannelBackfill) -> None:
     """Wire `/tandem`: the ack answers help and unknown subcommands; the rest runs lazily."""
-    command = TandemCommand(services, next_view, answers)
+    command = TandemCommand(services, next_view, answers, backfill)
 
     async def ack_tandem(ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
         call = parse_command(body)

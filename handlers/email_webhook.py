@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from email import policy
-from email.parser import BytesParser
+from email.parser import Parser
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -42,6 +42,13 @@ def _error(status: int, error: str) -> web.Response:
     return web.json_response({"ok": False, "error": error}, status=status)
 
 
+def _too_large() -> web.Response:
+    """413, with the connection closed after it (the rest of the body is drained, never stored)."""
+    response = _error(413, "too_large")
+    response.force_close()
+    return response
+
+
 class EmailWebhook:
     """Verifies, reads and hands one mail to the intake."""
 
@@ -53,16 +60,27 @@ class EmailWebhook:
         self.max_bytes = max_bytes
         self.now = now
 
+    async def expect_continue(self, request: web.Request) -> web.Response | None:
+        """`Expect: 100-continue`: refuse an oversized mail before its body is even sent."""
+        if request.content_length is not None and request.content_length > self.max_bytes:
+            return _too_large()
+        if request.headers.get("Expect", "").lower() != "100-continue":
+            return _error(417, "expectation_failed")
+        if request.version >= (1, 1):
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the 100 is not part of the response
+        return None
+
     async def handle(self, request: web.Request) -> web.Response:
         """Answer 202 for accepted mail, 4xx for requests that were not accepted (the sender keeps them)."""
         if request.content_length is not None and request.content_length > self.max_bytes:
-            return _error(413, "too_large")
+            return _too_large()
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         if not timestamp.isdigit() or abs(self.now() - int(timestamp)) > MAX_CLOCK_SKEW_S:
             return _error(401, "stale_or_missing_timestamp")
         body = await self._read_limited(request)
         if body is None:
-            return _error(413, "too_large")
+            return _too_large()
         signature = request.headers.get(SIGNATURE_HEADER, "")
         if not hmac.compare_digest(signature, sign(self.secret, timestamp, body)):
             return _error(401, "bad_signature")
@@ -98,12 +116,7 @@ class EmailWebhook:
             return body
         if content_type != "multipart/form-data":
             return None
-        form = BytesParser(policy=policy.HTTP).parsebytes(b"Content-Type: " + header.encode() + b"\r\n\r\n" + body)
-        for part in form.iter_parts() if form.is_multipart() else ():
-            if part.get_param("name", header="content-disposition") == "raw":
-                payload = part.get_payload(decode=True)
-                return payload if isinstance(payload, bytes) else None
-        return None
+        return form_field(header, body, "raw")
 
     def _seen_signature(self, signature: str) -> bool:
         with session_scope(self.engine) as session:
@@ -112,6 +125,21 @@ class EmailWebhook:
     def _remember_signature(self, signature: str) -> None:
         with session_scope(self.engine) as session:
             repos.remember_event(session, event_id=_signature_key(signature), kind="email.webhook")
+
+
+def form_field(content_type: str, body: bytes, name: str) -> bytes | None:
+    """The bytes of one field of a multipart/form-data body, exactly as sent (None when absent)."""
+    boundary = Parser(policy=policy.HTTP).parsestr(f"Content-Type: {content_type}\r\n\r\n").get_param("boundary")
+    if not isinstance(boundary, str) or not boundary:
+        return None
+    for part in body.split(b"--" + boundary.encode())[1:]:
+        head, separator, content = part.partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        headers = Parser(policy=policy.HTTP).parsestr(head.decode("utf-8", "replace").strip() + "\r\n\r\n")
+        if headers.get_param("name", header="content-disposition") == name:
+            return content.removesuffix(b"\r\n")
+    return None
 
 
 def _signature_key(signature: str) -> str:

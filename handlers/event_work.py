@@ -17,6 +17,7 @@ from bot.records import SourceRecord
 from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account, ChannelLink
+from handlers.files import EmailAccepter, SharedFiles
 from handlers.people import People
 from handlers.slack_api import SlackGateway
 
@@ -39,11 +40,13 @@ def _ts_to_datetime(ts: str) -> datetime:
 class SlackEventWork:
     """Runs a queued Slack event; other modules register handlers for more event types."""
 
-    def __init__(self, *, engine: Engine, ingest: IngestService, gateway: SlackGateway, people: People) -> None:
+    def __init__(self, *, engine: Engine, ingest: IngestService, gateway: SlackGateway, people: People,
+                 email: EmailAccepter | None = None) -> None:
         self.engine = engine
         self.ingest = ingest
         self.gateway = gateway
         self.people = people
+        self.files = SharedFiles(gateway=gateway, ingest=ingest, people=people, email=email)
         self.handlers: dict[str, EventHandler] = {"message": self._message}
         self._direct_message: EventHandler | None = None
 
@@ -62,7 +65,8 @@ class SlackEventWork:
         if handler is not None:
             await handler(event)
 
-    def _link(self, channel_id: str) -> tuple[ChannelLink, str] | None:
+    def linked(self, channel_id: str) -> tuple[ChannelLink, str] | None:
+        """The link of a channel and its account's key, or None when the channel is not linked."""
         with session_scope(self.engine) as session:
             link = repos.get_link(session, channel_id=channel_id)
             if link is None:
@@ -78,7 +82,7 @@ class SlackEventWork:
             return
         if not isinstance(channel, str):
             return
-        found = await asyncio.to_thread(self._link, channel)
+        found = await asyncio.to_thread(self.linked, channel)
         if found is None:
             return
         link, account_key = found
@@ -93,13 +97,15 @@ class SlackEventWork:
                 )
         elif subtype in STORED_SUBTYPES:
             await self._store(event, channel, link, account_key)
+            if subtype == "file_share":
+                await self.files.take(event, channel=channel, link=link, account_key=account_key)
 
     async def store_message(self, message: dict[str, Any], channel: str) -> IngestResult | None:
         """Store one message of a linked channel as a source (shortcuts use it for messages older than the link).
 
         None when it is not stored: the channel is not linked, or the message is a bot's or has no text.
         """
-        found = await asyncio.to_thread(self._link, channel)
+        found = await asyncio.to_thread(self.linked, channel)
         if found is None:
             return None
         return await self._store(message, channel, *found)
@@ -107,6 +113,19 @@ class SlackEventWork:
     async def _store(
         self, message: dict[str, Any], channel: str, link: ChannelLink, account_key: str
     ) -> IngestResult | None:
+        record = await self.source_record(message, channel, link)
+        if record is None:
+            return None
+        result = await asyncio.to_thread(self.ingest.ingest, record, account_key=account_key,
+                                         author_user_id=message["user"])
+        log.info("stored %s in %s: %s", record.id, account_key, result.outcome)
+        return result
+
+    async def source_record(self, message: dict[str, Any], channel: str, link: ChannelLink) -> SourceRecord | None:
+        """The source record of one message of a linked channel (live or backfilled).
+
+        None when it is not stored: a bot's message, the bot's own, or no text.
+        """
         identity = await self.gateway.identity()
         user_id = message.get("user")
         ts = message.get("ts")
@@ -124,7 +143,7 @@ class SlackEventWork:
             except SlackApiError:
                 log.info("could not look up a mentioned user")
         thread_ts = message.get("thread_ts")
-        record = SourceRecord(
+        return SourceRecord(
             id=slack_source_id(channel, ts),
             kind="slack",
             ts=_ts_to_datetime(ts),
@@ -138,6 +157,3 @@ class SlackEventWork:
             text=text,
             permalink=await self.gateway.permalink(channel, ts),
         )
-        result = await asyncio.to_thread(self.ingest.ingest, record, account_key=account_key, author_user_id=user_id)
-        log.info("stored %s in %s: %s", record.id, account_key, result.outcome)
-        return result

@@ -34,7 +34,7 @@ class HomeTab:
 
     def _portfolio_blocks(self, user: SlackUser) -> list[blocks.Block]:
         today = local_date(self.services.clock.now(), user.tz)
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.services.engine, write=False) as session:
             accounts = repos.accounts_visible_to(session, user_id=user.user_id,
                                                  is_lead=self.services.is_lead(user.user_id))
             overviews = portfolio(session, accounts=accounts, today=today,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -30,6 +31,9 @@ class NextView:
 
     def __init__(self, services: SlackServices) -> None:
         self.services = services
+        # ranking is pure Python: lists are built one at a time, so concurrent ones do not crowd the event
+        # loop off the GIL (and delay every ack); run together they would not finish sooner anyway
+        self._ranking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranking")
 
     async def blocks_for(self, user: SlackUser, *, page: int = 0) -> list[blocks.Block]:
         """The IM's ranked list, one page of it."""
@@ -38,25 +42,25 @@ class NextView:
         today = local_date(self.services.clock.now(), user.tz)
 
         def load() -> list[blocks.Block]:
-            with session_scope(self.services.engine) as session:
+            with session_scope(self.services.engine, write=False) as session:
                 accounts = repos.accounts_visible_to(session, user_id=user.user_id,
                                                      is_lead=self.services.is_lead(user.user_id))
                 items = next_items(session, accounts=accounts, today=today,
                                    stall_days=stall_days_for(session, user.user_id), tz=user.tz)
                 return blocks.next_blocks(items, page=page)
 
-        return await asyncio.to_thread(load)
+        return await asyncio.get_running_loop().run_in_executor(self._ranking, load)
 
     def current(self, item_id: int) -> ItemView:
         """The item as it is now."""
-        with session_scope(self.services.engine) as session:
+        with session_scope(self.services.engine, write=False) as session:
             item, account = item_with_account(session, item_id)
             return item_view(session, item=item, account=account)
 
     async def act(self, user: SlackUser, action_id: str, item_id: int) -> str:
         """Apply Done or Snooze for a user allowed on the item's account; returns what happened."""
         def find() -> Any:
-            with session_scope(self.services.engine) as session:
+            with session_scope(self.services.engine, write=False) as session:
                 return item_with_account(session, item_id)[1]
 
         account = await asyncio.to_thread(find)

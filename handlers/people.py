@@ -13,7 +13,7 @@ from bot.store.db import session_scope
 from bot.store.models import SlackUser
 from handlers.slack_api import SlackGateway
 
-CACHE_FOR = timedelta(hours=24)
+CACHE_FOR = timedelta(hours=24)  # how old a cached user may be, unless the caller says otherwise
 
 
 def _display_name(user: dict[str, object]) -> str:
@@ -33,10 +33,10 @@ class People:
         self.gateway = gateway
         self.clock = clock
 
-    def _cached(self, user_id: str) -> SlackUser | None:
-        with session_scope(self.engine) as session:
+    def _cached(self, user_id: str, max_age: timedelta) -> SlackUser | None:
+        with session_scope(self.engine, write=False) as session:
             cached = repos.get_cached_user(session, user_id=user_id)
-        if cached and self.clock.now() - cached.fetched_at < CACHE_FOR:
+        if cached and self.clock.now() - cached.fetched_at < max_age:
             return cached
         return None
 
@@ -44,9 +44,9 @@ class People:
         with session_scope(self.engine) as session:
             repos.cache_user(session, user=user)
 
-    async def get(self, user_id: str) -> SlackUser:
-        """The user, from the cache or from `users.info`."""
-        cached = await asyncio.to_thread(self._cached, user_id)
+    async def get(self, user_id: str, *, max_age: timedelta = CACHE_FOR) -> SlackUser:
+        """The user, from the cache when fetched less than `max_age` ago, else from `users.info`."""
+        cached = await asyncio.to_thread(self._cached, user_id, max_age)
         if cached is not None:
             return cached
         info = await self.gateway.user_info(user_id)

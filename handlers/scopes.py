@@ -6,6 +6,7 @@ WEB_API_METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "apps.connections.open": (),  # app-level token (connections:write), not a bot scope
     "users.info": ("users:read", "users:read.email"),
+    "users.lookupByEmail": ("users:read.email",),
     "conversations.info": ("channels:read", "groups:read", "im:read"),
     "conversations.history": ("channels:history", "groups:history", "im:history"),
     "conversations.replies": ("channels:history", "groups:history", "im:history"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -32,6 +34,21 @@ def make_web_client(*, token: str | None, base_url: str) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def make_post_client(*, token: str | None, base_url: str, timeout: int = 15) -> AsyncWebClient:
+    """The outbox's client: it retries only 429s (nothing was posted).
+
+    A timeout, a dropped connection or a 5xx may come after Slack posted the message, so those go back to the
+    outbox, which looks for the message before it posts again (chat.postMessage has no idempotency key).
+    """
+    return AsyncWebClient(token=token, base_url=base_url, timeout=timeout,
+                          retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
+
+
+def slack_failed(exc: SlackApiError) -> bool:
+    """Whether Slack itself failed (429 or 5xx after the client's retries) rather than answering an error."""
+    return exc.response.status_code == 429 or exc.response.status_code >= 500
 
 
 def neutralise_mass_mentions(text: str) -> str:
@@ -65,10 +82,29 @@ class SlackGateway:
             )
         return self._identity
 
+    async def know_identity(self) -> bool:
+        """Ask auth.test now (at start-up); False when Slack did not answer."""
+        try:
+            await self.identity()
+        except (SlackApiError, OSError, TimeoutError) as exc:
+            log.warning("auth.test failed: %s", type(exc).__name__)
+            return False
+        return True
+
     async def user_info(self, user_id: str) -> dict[str, Any]:
         """`users.info` of one user."""
         reply = await self.client.users_info(user=user_id)
         return dict(reply["user"])
+
+    async def user_id_by_email(self, email: str) -> str | None:
+        """The workspace member with this email address (`users.lookupByEmail`), or None."""
+        try:
+            reply = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise
+        return str(reply["user"]["id"])
 
     async def channel_info(self, channel_id: str) -> dict[str, Any]:
         """`conversations.info` of one channel."""
@@ -76,10 +112,15 @@ class SlackGateway:
         return dict(reply["channel"])
 
     async def permalink(self, channel_id: str, ts: str) -> str | None:
-        """The permalink of a message, or None when Slack has none (the source is kept either way)."""
+        """The permalink of a message, or None when Slack has none (the source is kept either way).
+
+        A 429 or 5xx the client's retries did not get past is raised, so the queued work is tried again.
+        """
         try:
             reply = await self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
         except SlackApiError as exc:
+            if slack_failed(exc):
+                raise  # Slack failed, not the message: the work is retried, so the source keeps its link
             log.warning("no permalink for %s/%s: %s", channel_id, ts, exc.response.get("error"))
             return None
         return reply.get("permalink")
@@ -96,12 +137,23 @@ class SlackGateway:
                 return members
 
     async def find_by_metadata(self, channel_id: str, *, event_type: str, key: str, value: str,
-                               oldest: float) -> str | None:
-        """The ts of a message in `channel_id` since `oldest` whose metadata payload has `key == value`."""
+                               oldest: float, thread_ts: str | None = None) -> str | None:
+        """The ts of a message in `channel_id` (or in its thread `thread_ts`) since `oldest` whose metadata
+        payload has `key == value`."""
         cursor = None
         while True:
-            reply = await self.client.conversations_history(
-                channel=channel_id, oldest=str(oldest), include_all_metadata=True, limit=200, cursor=cursor)
+            if thread_ts is None:
+                reply = await self.client.conversations_history(
+                    channel=channel_id, oldest=str(oldest), include_all_metadata=True, limit=200, cursor=cursor)
+            else:
+                try:
+                    reply = await self.client.conversations_replies(
+                        channel=channel_id, ts=thread_ts, oldest=str(oldest), include_all_metadata=True, limit=200,
+                        cursor=cursor)
+                except SlackApiError as exc:
+                    if exc.response.get("error") == "thread_not_found":
+                        return None
+                    raise
             for message in reply.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
@@ -148,3 +200,21 @@ class SlackGateway:
         await self.client.chat_postEphemeral(
             channel=channel, user=user, text=neutralise_mass_mentions(text), blocks=blocks, thread_ts=thread_ts
         )
+
+
+def bot_authorization(gateway: SlackGateway, token: str | None) -> Callable[[], Awaitable[AuthorizeResult]]:
+    """Bolt's `authorize`: the bot's cached identity, so an ack never waits on auth.test once it is known.
+
+    When auth.test fails, Bolt would answer 200 and drop the request; raising instead answers 500, so
+    Slack sends the request again.
+    """
+
+    async def authorize() -> AuthorizeResult:
+        try:
+            identity = await gateway.identity()
+        except SlackApiError as exc:
+            raise ConnectionError("auth.test failed; refusing the request so that Slack sends it again") from exc
+        return AuthorizeResult(enterprise_id=None, team_id=identity.team_id, bot_user_id=identity.user_id,
+                               bot_id=identity.bot_id, bot_token=token)
+
+    return authorize

@@ -8,14 +8,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from sqlmodel import select
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from bot.clock import utcnow
 from bot.email.intake import EmailIntake
 from bot.errors import UserFacingError
 from bot.store import repos
 from bot.store.db import session_scope
-from bot.store.models import Account, InboundEmail, ProcessedEvent, SlackUser
+from bot.store.models import Account, InboundEmail, ProcessedEvent
 from handlers import blocks, ids
 from handlers.context import SlackServices
 from handlers.permissions import may_act
@@ -44,6 +45,19 @@ def triage_blocks(mail: InboundEmail, accounts: Sequence[Account]) -> list[block
     ]
 
 
+def waiting_mail_blocks(engine: Engine, limit: int = 10) -> list[blocks.Block]:
+    """`/tandem triage`: the oldest mails waiting for an account, each with its select."""
+    with session_scope(engine) as session:
+        waiting = list(session.exec(select(InboundEmail).where(InboundEmail.status == "triage")
+                                    .order_by(col(InboundEmail.id))).all())
+        accounts = list(repos.list_accounts(session))
+        if not waiting:
+            return [blocks.section("No email is waiting for an account.")]
+        shown = [block for mail in waiting[:limit] for block in triage_blocks(mail, accounts)]
+    more = [blocks.context(f"…and {len(waiting) - limit} more.")] if len(waiting) > limit else []
+    return blocks.capped([*shown, *more])
+
+
 class TriageNotifier:
     """Queued work: DM the forwarder when they are one of us, else the leads, once per mail."""
 
@@ -51,16 +65,22 @@ class TriageNotifier:
         self.services = services
         self.admins = tuple(admins)
 
-    def _load(self, inbound_id: int) -> tuple[InboundEmail | None, list[Account], list[str]]:
+    def _load(self, inbound_id: int) -> tuple[InboundEmail | None, list[Account]]:
         with session_scope(self.services.engine) as session:
             mail = session.get(InboundEmail, inbound_id)
             if mail is None or mail.status != "triage" or mail.triage_notified_at is not None:
-                return None, [], []
-            forwarder = session.exec(select(SlackUser).where(SlackUser.email == mail.sender)
-                                     .where(SlackUser.is_external == False)).first()  # noqa: E712
+                return None, []
             accounts = list(repos.list_accounts(session))
-            session.expunge(mail)
-            return mail, accounts, [forwarder.user_id] if forwarder else list(self.admins)
+            for row in (mail, *accounts):
+                session.expunge(row)
+            return mail, accounts
+
+    async def _recipients(self, sender: str | None) -> list[str]:
+        """The forwarder when they are an internal member of the workspace, else the leads."""
+        user_id = await self.services.gateway.user_id_by_email(sender) if sender else None
+        if user_id is not None and not (await self.services.people.get(user_id)).is_external:
+            return [user_id]
+        return list(self.admins)
 
     def _mark_notified(self, inbound_id: int) -> None:
         with session_scope(self.services.engine) as session:
@@ -70,10 +90,11 @@ class TriageNotifier:
                 session.add(mail)
 
     async def __call__(self, payload: dict[str, Any]) -> None:
-        """Ask once; a retry after a partial failure asks only those not yet asked (Slack has no idempotency)."""
-        mail, accounts, recipients = await asyncio.to_thread(self._load, int(payload["inbound_id"]))
+        """Ask once per person; a retry after a partial failure asks only those not yet asked."""
+        mail, accounts = await asyncio.to_thread(self._load, int(payload["inbound_id"]))
         if mail is None:
             return
+        recipients = await self._recipients(mail.sender)
         if not recipients:
             log.warning("mail %s waits in triage and there is no one to ask (set TANDEM_ADMINS)", mail.id)
         for user_id in recipients:

@@ -26,11 +26,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STALL_DAYS = 3
 HISTORY_WINDOW = timedelta(days=2)
+#: a digest needs only the IM's time zone, which rarely changes: a week-old `users.info` will do, so a
+#: morning pass does not call it once per IM (Tier 4, about 100 a minute); their own commands refresh it
+ZONE_KEPT_FOR = timedelta(days=7)
 
 
 def digest_recipients(engine: Engine, admins: Sequence[str]) -> list[str]:
     """Every IM who owns an account, and the leads."""
-    with session_scope(engine) as session:
+    with session_scope(engine, write=False) as session:
         owners = session.exec(select(Account.owner_user_id).where(col(Account.owner_user_id).is_not(None))).all()
     return sorted(set(owners) | set(admins))
 
@@ -48,8 +51,18 @@ class DigestJob:
         self.admins = tuple(admins)
 
     def _preference(self, user_id: str) -> UserPreference:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             return session.get(UserPreference, user_id) or UserPreference(user_id=user_id)
+
+    def _known_dm(self, user_id: str) -> str | None:
+        """The DM channel an earlier digest went to: it stays the same, so no `conversations.open` (Tier 3)."""
+        with session_scope(self.engine, write=False) as session:
+            return session.exec(select(DigestSent.channel_id).where(
+                DigestSent.user_id == user_id, col(DigestSent.channel_id).is_not(None))
+                .order_by(col(DigestSent.local_date).desc()).limit(1)).first()
+
+    async def _dm(self, user_id: str) -> str:
+        return await asyncio.to_thread(self._known_dm, user_id) or await self.gateway.open_dm(user_id)
 
     async def run_once(self, now: datetime | None = None) -> list[str]:
         """Send what is due at `now` (default: the clock); returns the users a digest went to."""
@@ -59,7 +72,7 @@ class DigestJob:
             if await self._deliver(row, moment, check_history=True):
                 sent.append(row.user_id)
         for user_id in await asyncio.to_thread(digest_recipients, self.engine, self.admins):
-            user = await self.people.get(user_id)
+            user = await self.people.get(user_id, max_age=ZONE_KEPT_FOR)
             preference = await asyncio.to_thread(self._preference, user_id)
             local = local_now(moment, user.tz)
             weekdays = {int(d) for d in preference.digest_weekdays.split(",") if d.strip().isdigit()}
@@ -72,7 +85,7 @@ class DigestJob:
         return sent
 
     def _build(self, user_id: str, tz: str | None, claim: DigestSent, moment: datetime) -> Digest:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             accounts = repos.accounts_visible_to(session, user_id=user_id, is_lead=self.is_lead(user_id))
             since = last_digest_time(session, user_id=user_id) or moment - timedelta(days=1)
             preference = session.get(UserPreference, user_id)
@@ -83,7 +96,7 @@ class DigestJob:
     async def _deliver(self, claim: DigestSent, moment: datetime, *, check_history: bool) -> bool:
         """Send a claimed digest; after a restart, first look in the DM for one carrying the claim's id."""
         try:
-            channel = await self.gateway.open_dm(claim.user_id)
+            channel = await self._dm(claim.user_id)
             if check_history:
                 found = await self.gateway.find_by_metadata(
                     channel, event_type=DIGEST_EVENT_TYPE, key="claim_id", value=claim.claim_id,
@@ -92,7 +105,7 @@ class DigestJob:
                     await asyncio.to_thread(mark_digest_sent, self.engine, claim_id=claim.claim_id,
                                             channel_id=channel, ts=found, now=moment)
                     return False
-            user = await self.people.get(claim.user_id)
+            user = await self.people.get(claim.user_id, max_age=ZONE_KEPT_FOR)
             digest = await asyncio.to_thread(self._build, claim.user_id, user.tz, claim, moment)
             reply = await self.gateway.post(
                 channel=channel, text=digest_text(digest), blocks=digest_blocks(digest),

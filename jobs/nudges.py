@@ -17,13 +17,14 @@ from bot.clock import Clock
 from bot.item_actions import wake_snoozed
 from bot.item_queries import ItemView, list_items
 from bot.localtime import local_date
+from bot.outbox import OutboundPost
 from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account, Item, UserPreference
 from handlers.ids import NUDGE_EVENT_TYPE
 from handlers.job_blocks import nudge_blocks, nudge_text
+from handlers.outbox import SlackOutbox
 from handlers.people import People
-from handlers.slack_api import SlackGateway
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +42,21 @@ class Stalled:
     channels: tuple[str, ...]
 
 
-class NudgeJob:
-    """One pass over every account with an IM."""
+NUDGE_POST = "nudge"
 
-    def __init__(self, *, engine: Engine, gateway: SlackGateway, people: People, clock: Clock,
+
+class NudgeJob:
+    """One pass over every account with an IM; each nudge is claimed, then posted through the outbox, which
+    records where it went once it has landed (reactions find it there)."""
+
+    def __init__(self, *, engine: Engine, outbox: SlackOutbox, people: People, clock: Clock,
                  admins: Sequence[str]) -> None:
         self.engine = engine
-        self.gateway = gateway
+        self.outbox = outbox
         self.people = people
         self.clock = clock
         self.admins = tuple(admins)
+        outbox.on_posted(NUDGE_POST, self._posted)
 
     def _stalled(self, account: Account, tz: str | None, now: datetime) -> list[Stalled]:
         today = local_date(now, tz)
@@ -73,7 +79,7 @@ class NudgeJob:
             return found
 
     async def run_once(self, now: datetime | None = None) -> list[tuple[str, int]]:
-        """Nudge what is stalled at `now`; returns (kind, item id) for every message sent."""
+        """Nudge what is stalled at `now`; returns (kind, item id) for every message queued."""
         moment = now or self.clock.now()
         with session_scope(self.engine) as session:
             accounts = session.exec(select(Account).where(col(Account.owner_user_id).is_not(None))).all()
@@ -101,20 +107,24 @@ class NudgeJob:
                                         local_date=key_date, kind=kind, now=moment)
         if claim is None:
             return False
+        post = OutboundPost(
+            key=f"nudge:{claim.id}", purpose=NUDGE_POST, channel=channel, user=None if channel else user_id,
+            text=nudge_text(stalled.view, business_days=stalled.business_days),
+            blocks=nudge_blocks(stalled.view, business_days=stalled.business_days, escalation=escalation,
+                                owner_user_id=stalled.owner_user_id),
+            metadata={"event_type": NUDGE_EVENT_TYPE,
+                      "event_payload": {"nudge_id": claim.id, "item_id": stalled.view.id}},
+        )
         try:
-            target = channel or await self.gateway.open_dm(user_id)
-            reply = await self.gateway.post(
-                channel=target,
-                text=nudge_text(stalled.view, business_days=stalled.business_days),
-                blocks=nudge_blocks(stalled.view, business_days=stalled.business_days, escalation=escalation,
-                                    owner_user_id=stalled.owner_user_id),
-                metadata={"event_type": NUDGE_EVENT_TYPE,
-                          "event_payload": {"nudge_id": claim.id, "item_id": stalled.view.id}},
-            )
+            await self.outbox.send(post)
         except Exception:  # noqa: BLE001 - the claim is released so the next pass retries
-            log.exception("nudge %s for item %s failed; will retry", kind, stalled.view.id)
+            log.exception("nudge %s for item %s could not be queued; will retry", kind, stalled.view.id)
             await asyncio.to_thread(release_nudge, self.engine, nudge_id=claim.id or 0)
             return False
-        await asyncio.to_thread(mark_nudge_sent, self.engine, nudge_id=claim.id or 0, channel_id=target,
-                                ts=str(reply.get("ts", "")), now=moment)
         return True
+
+    async def _posted(self, post: OutboundPost, channel: str, ts: str) -> None:
+        """A nudge landed: record where, so reactions to it find it."""
+        nudge_id = int((post.metadata or {})["event_payload"]["nudge_id"])
+        await asyncio.to_thread(mark_nudge_sent, self.engine, nudge_id=nudge_id, channel_id=channel, ts=ts,
+                                now=self.clock.now())

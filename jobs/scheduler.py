@@ -31,8 +31,9 @@ async def run_passes(passes: Sequence[tuple[str, Pass]]) -> None:
             log.exception("scheduled pass %s failed", name)
 
 
-def build_scheduler(passes: Sequence[tuple[str, Pass]], *, minutes: int = TICK_MINUTES) -> AsyncIOScheduler:
-    """A scheduler (not started) with the tick job."""
+def build_scheduler(passes: Sequence[tuple[str, Pass]], *, minutes: int = TICK_MINUTES,
+                    polls: Sequence[tuple[str, Pass, float]] = ()) -> AsyncIOScheduler:
+    """A scheduler (not started) with the tick job, and one interval job per poll (name, pass, seconds)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
         run_passes,
@@ -45,4 +46,8 @@ def build_scheduler(passes: Sequence[tuple[str, Pass]], *, minutes: int = TICK_M
         max_instances=1,
         misfire_grace_time=MISFIRE_GRACE_SECONDS,
     )
+    for name, run, seconds in polls:
+        scheduler.add_job(run_passes, "interval", args=[[(name, run)]], seconds=seconds, id=f"tandem-poll-{name}",
+                          replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=MISFIRE_GRACE_SECONDS)
     return scheduler

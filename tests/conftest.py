@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from bot.container import Container
 from bot.settings import Settings, load_settings
+from tests.chroma_server import ChromaServer, running_chroma_server
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
@@ -58,6 +59,37 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def container(settings: Settings) -> Iterator[Container]:
     """A migrated container on the fresh database."""
     built = Container(settings)
+    built.migrate()
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """One real Chroma server (`chroma run` on a free loopback port) for the whole session."""
+    with running_chroma_server(tmp_path_factory.mktemp("chroma-server")) as server:
+        yield server
+
+
+@pytest.fixture
+def chroma_url(chroma_server: ChromaServer) -> Iterator[str]:
+    """The session's Chroma server for one test; emptied after it, so tests never see each other's chunks."""
+    yield chroma_server.url
+    chroma_server.clear()
+
+
+@pytest.fixture(params=["embedded", "chroma-server"])
+def index_settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """`settings` with embedded Chroma, and again with CHROMA_URL at the test Chroma server."""
+    if request.param == "embedded":
+        return settings
+    return settings.model_copy(update={"chroma_url": request.getfixturevalue("chroma_url")})
+
+
+@pytest.fixture
+def index_container(index_settings: Settings) -> Iterator[Container]:
+    """A migrated container on the fresh database, on each kind of index."""
+    built = Container(index_settings)
     built.migrate()
     yield built
     built.close()

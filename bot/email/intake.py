@@ -12,10 +12,11 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.clock import Clock, SystemClock
 from bot.email.message import EmailParseError, ParsedEmail
+from bot.email.parse import parse_email
 from bot.email.record import email_record, stable_message_id
 from bot.email.routing import domains_of, learnable_domain, route_email
 from bot.errors import UserFacingError
@@ -41,13 +42,6 @@ class IntakeResult:
     account: str | None = None
     reason: str | None = None
     source_external_id: str | None = None
-
-
-def parse_email(raw: bytes) -> ParsedEmail:
-    """TEMPORARY lazy import while bot/email/parse.py is being written."""
-    from bot.email.parse import parse_email as parse
-
-    return parse(raw)
 
 
 class EmailIntake:
@@ -98,7 +92,7 @@ class EmailIntake:
         session.add(inbound)
         session.flush()
         if account is None:
-            enqueue(session, kind=TRIAGE_NOTIFY, payload={"inbound_id": inbound.id, "forwarded_by": forwarded_by})
+            enqueue(session, kind=TRIAGE_NOTIFY, payload={"inbound_id": inbound.id})
             return IntakeResult("triage", message_id, reason=reason)
         return self._file(session, inbound, mail, account, reason=reason, forwarded_by=forwarded_by)
 
@@ -141,15 +135,6 @@ class EmailIntake:
         known = domains_of(account.email_domains) | domains_of(account.third_party_domains)
         if domain and domain not in known:
             account.email_domains = ",".join([*sorted(domains_of(account.email_domains)), domain])[:500]
-
-    def triage_list(self) -> list[InboundEmail]:
-        """Mail waiting for someone to pick its account, oldest first."""
-        with session_scope(self.engine) as session:
-            rows = session.exec(select(InboundEmail).where(InboundEmail.status == "triage")
-                                .order_by(col(InboundEmail.id))).all()
-            for row in rows:
-                session.expunge(row)
-            return list(rows)
 
     def _dead_letter(self, raw: bytes, *, via: str, reason: str) -> IntakeResult:
         with session_scope(self.engine) as session:

@@ -41,13 +41,16 @@ def email_record(mail: ParsedEmail, *, message_id: str, account: Account, vendor
     else:
         forwarder = forwarded_by
         text = mail.clean_body.strip()
+    attached = [a.filename for a in mail.attachments if a.filename and a.content_type != "message/rfc822"]
+    if attached:  # listed, not stored: "did they send the signed approval?" finds the mail
+        text = f"{text}\n\nAttached: {', '.join(attached[:20])}".strip()
     subject = (original.subject if original and original.subject else mail.subject) or None
     return SourceRecord(
         id=f"email:{message_id}",
         kind="email",
         ts=(original.date if original and original.date else mail.date) or received_at,
-        author=(author.name or author.email) if author else "unknown sender",
-        author_email=author.email if author else None,
+        author=(author.name or author.email or "unknown sender") if author else "unknown sender",
+        author_email=(author.email or None) if author else None,
         text=text or subject or "",
         account=account.key,
         side=side_of(author, account, vendor_domains=vendor_domains),

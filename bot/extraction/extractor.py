@@ -58,7 +58,7 @@ class OfflineExtractor:
                 if kind == "next_step" and not _may_be_next_step(sentence):
                     continue
                 items.append(_item(kind, probability, sentence, analysed))
-        items = _with_unblocker(_without_twins(items), analysed)
+        items = _with_unblocker(_without_twins(_without_state_echoes(items, analysed)), analysed)
         resolution = self._resolution(analysed, decided=any(i.kind == "decision" for i in items))
         return items + ([resolution] if resolution else [])
 
@@ -130,7 +130,11 @@ _DELIVERY = re.compile(
     _LEAD + r"(?:please find (?:attached|enclosed|below)|attached (?:is|are)|as promised\b|here (?:is|are) (?:the|our|your)\b)"
     r"|\b(?:is|are) attached\b"
 )
-_NO_TASK = re.compile(r"^would it help\b")
+# not a task: an offer to help, a request to be kept informed, a go-ahead, a negative imperative ("please don't …")
+_NO_TASK = re.compile(
+    r"^would it help\b|\bkeep (?:me|us) (?:posted|informed|updated|in the loop)\b|\bgo ahead[.!]*$"
+    + "|" + _LEAD + r"(?:please )?(?:don't|do not|never)\b"
+)
 
 
 def _may_be_next_step(sentence: AnalysedSentence) -> bool:
@@ -279,6 +283,22 @@ def _with_unblocker(items: list[ExtractedItem], analysed: AnalysedRecord) -> lis
         owner = asked(item) if item.kind == "blocker" and item.owner is None else None
         out.append(replace(item, owner=owner, waiting_on=analysed.people.side_of(owner) or item.waiting_on) if owner else item)
     return out
+
+
+def _without_state_echoes(items: list[ExtractedItem], analysed: AnalysedRecord) -> list[ExtractedItem]:
+    """A sentence read far more surely as a blocker ("SSO is still waiting on their CAB") is not also a
+    next step, unless it asks or promises something itself."""
+    cues = {s.sentence.text: set(s.cues) for s in analysed.sentences}
+    blocker = {i.span: i.confidence for i in items if i.kind == "blocker"}
+
+    def echo(item: ExtractedItem) -> bool:
+        surer = blocker.get(item.span, 0.0) >= STATE_ECHO_RATIO * item.confidence
+        return item.kind == "next_step" and surer and not cues.get(item.span, set()) & {"request", "commit"}
+
+    return [i for i in items if not echo(i)]
+
+
+STATE_ECHO_RATIO = 2.0
 
 
 def _without_twins(items: list[ExtractedItem]) -> list[ExtractedItem]:

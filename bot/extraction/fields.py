@@ -118,6 +118,23 @@ _RELAY = re.compile(r"\bconfirm(?:ed|ing)?\b|\bnoted\b|\bfor everyone\b|\bis loc
 _THANKED = re.compile(r"^(?i:thanks|thank you|danke|cheers)[,!]?\s+@?([A-Z][\w'\-]+(?: [A-Z][\w'\-]+)?)")
 
 
+# a blocker told as its consequence ("so we've missed this week's window") waits on whoever was just named
+_STILL_WAITING = re.compile(r"\b(?:missed|miss|slips?|slipped|pushed|no real data|can't (?:start|go|proceed))\b", re.I)
+
+
+_CLAUSE_BREAK = re.compile(r";\s+|\s+[—–]\s+")
+
+
+def _gate_clause(text: str) -> tuple[int, int]:
+    """The span of the clause that states the gate ("… stays blocked until she signs off"), else the whole text."""
+    bounds = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(text)), len(text)]
+    clauses = list(zip(bounds, bounds[1:], strict=False))
+    if len(clauses) == 1:
+        return 0, len(text)
+    gated = [(a, b) for a, b in clauses if CUES["gate"].search(text[a:b].lower()) or CUES["until"].search(text[a:b].lower())]
+    return gated[0] if len(gated) == 1 else (0, len(text))
+
+
 def _earlier_in_record(item: AnalysedSentence, analysed: AnalysedRecord) -> str | None:
     """The last person (not the speaker) named before this sentence in the same record."""
     for other in reversed(analysed.sentences[: item.sentence.index]):
@@ -134,18 +151,23 @@ def blocker_owner(item: AnalysedSentence, analysed: AnalysedRecord) -> str | Non
     text = item.sentence.text
     if _SOLE_CAPABILITY.search(text):  # "X lacks the rights, only I have them": the speaker can clear it
         return item.sentence.speaker
-    others = [n for position, n in item.persons if n != item.sentence.speaker and not _audience(text, position)]
+    start, end = _gate_clause(text)
+    others = [n for position, n in item.persons
+              if n != item.sentence.speaker and not _audience(text, position) and start <= position < end]
     if others:
         return others[-1]
+    if (start, end) != (0, len(text)) and _PRONOUN.search(text[start:end]):  # "blocked until she signs off; Nadia …"
+        earlier = _earlier_in_record(item, analysed)
+        if earlier:
+            return earlier
     if any(n != item.sentence.speaker for _, n in item.persons):
         return None
     party = _organisation_contact(text, analysed) or _body_contact(text, analysed)
     if party:
         return party
-    if _PRONOUN.search(text):
-        earlier = _earlier_in_record(item, analysed)
-        if earlier:
-            return earlier
+    earlier = _earlier_in_record(item, analysed)
+    if earlier and (_PRONOUN.search(text) or _STILL_WAITING.search(text)):
+        return earlier
     if _YOU.search(text):
         addressed = _greeted(analysed) or _mentioned_first(analysed, item.sentence.speaker)
         if addressed:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+READ_ONLY = "tandem_read_only"  # execution option of the sessions `session_scope(..., write=False)` opens
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -23,9 +24,11 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Connection) -> None:
-    """Take the write lock at BEGIN, so the busy timeout applies instead of a late "database is locked"."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Connection) -> None:
+    """Writers take the write lock at BEGIN, so the busy timeout applies instead of a late "database is locked";
+    readers begin deferred: in WAL mode they read a snapshot and neither wait for nor block the writer."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -36,15 +39,20 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits once at the end, or rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A session that commits once at the end, or rolls back on error.
+
+    `write=False` is for work that only reads (lists, ranking, lookups): on SQLite it does not take the
+    write lock, so it never queues behind the intake nor holds it up; writing in it may fail as busy.
+    """
+    bind = engine if write else engine.execution_options(**{READ_ONLY: True})
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.clock import utcnow
@@ -52,7 +52,8 @@ class Source(SQLModel, table=True):
     """One piece of account content: a Slack message, an email, a transcript."""
 
     __tablename__ = "sources"
-    __table_args__ = (UniqueConstraint("account_id", "external_id", name="uq_source_external"),)
+    __table_args__ = (UniqueConstraint("account_id", "external_id", name="uq_source_external"),
+                      Index("ix_sources_account_ts", "account_id", "ts"))
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True)
@@ -278,3 +279,21 @@ class SyncCursor(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=200)
     value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StagedRecord(SQLModel, table=True):
+    """A source record held back until its whole batch is read, so the batch is ingested oldest first.
+
+    A channel backfill reads Slack's history newest first; ingesting it in that order would meet a
+    resolution before the blocker it resolves.
+    """
+
+    __tablename__ = "staged_records"
+    __table_args__ = (UniqueConstraint("batch", "external_id", name="uq_staged_record"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch: str = Field(max_length=200, index=True)
+    external_id: str = Field(max_length=300)
+    ts: datetime
+    author_user_id: str | None = Field(default=None, max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,7 +1,9 @@
 """The durable work queue: work is queued in the transaction that records its cause.
 
-Claiming is a conditional UPDATE, so several workers (threads, processes, replicas) on one
-database never take the same item.
+Claiming is a conditional UPDATE, on PostgreSQL of rows first locked with `FOR UPDATE SKIP LOCKED`, so
+several workers (threads, processes, replicas) on one database never take the same item and never wait
+for each other. A claim is a lease: work held by a worker that died is taken over once the lease ran out
+(STALE_LOCK, or TANDEM_WORK_LEASE_SECONDS).
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ def enqueue(session: Session, *, kind: str, payload: dict[str, Any], run_after: 
 class WorkQueue:
     """Claim, finish and retry queued work."""
 
-    def __init__(self, engine: Engine, *, worker_id: str) -> None:
+    def __init__(self, engine: Engine, *, worker_id: str, lease: timedelta = STALE_LOCK) -> None:
         self.engine = engine
         self.worker_id = worker_id
+        self.lease = lease
 
     def claim(self, *, kinds: tuple[str, ...] | None = None, now: datetime | None = None) -> ClaimedWork | None:
         """Take the oldest runnable item, or None. Stale locks of dead workers are taken over."""
@@ -58,13 +61,18 @@ class WorkQueue:
         """Take up to `limit` of the oldest runnable items in one transaction."""
         moment = now or utcnow()
         runnable = (col(WorkItem.status) == "queued") | (
-            (col(WorkItem.status) == "running") & (col(WorkItem.locked_at) < moment - STALE_LOCK))
-        claimed: list[ClaimedWork] = []
+            (col(WorkItem.status) == "running") & (col(WorkItem.locked_at) < moment - self.lease))
         with session_scope(self.engine) as session:
             query = select(WorkItem.id).where(runnable).where(WorkItem.run_after <= moment)
             if kinds:
                 query = query.where(col(WorkItem.kind).in_(kinds))
-            for candidate in session.exec(query.order_by(WorkItem.id).limit(limit + 4)).all():
+            query = query.order_by(WorkItem.id)
+            if session.get_bind().dialect.name == "postgresql":
+                candidates = list(session.exec(query.limit(limit).with_for_update(skip_locked=True)).all())
+            else:  # SQLite: one writer at a time (BEGIN IMMEDIATE); the conditional UPDATE still guards
+                candidates = list(session.exec(query.limit(limit + 4)).all())
+            claimed: list[ClaimedWork] = []
+            for candidate in candidates:
                 taken = session.exec(  # type: ignore[call-overload]
                     update(WorkItem)
                     .where(col(WorkItem.id) == candidate)
@@ -90,15 +98,18 @@ class WorkQueue:
                 .values(status="done", finished_at=utcnow(), locked_by=None)
             )
 
-    def fail(self, work_id: int, *, error: str, retry_in: timedelta | None = None, give_up: bool = False) -> None:
-        """Record a failure; retry later with back-off, or give up after MAX_ATTEMPTS (or at once)."""
+    def fail(self, work_id: int, *, error: str, retry_in: timedelta | None = None, give_up: bool = False,
+             keep_trying: bool = False) -> None:
+        """Record a failure; retry later with back-off, or give up after MAX_ATTEMPTS (or at once).
+
+        `keep_trying`: the work waits on something away (the search index) and is never given up."""
         with session_scope(self.engine) as session:
             item = session.get(WorkItem, work_id)
             if item is None:
                 return
             item.last_error = error[:2000]
             item.locked_by = None
-            if give_up or item.attempts >= MAX_ATTEMPTS:
+            if give_up or (item.attempts >= MAX_ATTEMPTS and not keep_trying):
                 item.status = "failed"
                 item.finished_at = utcnow()
             else:

@@ -131,7 +131,9 @@ async def running_tandem(settings: Settings, mode: str = "http", clock: Clock | 
     """Start the double, then the app against it in HTTP or Socket Mode; stop both after."""
     async with SlackDouble() as slack:
         seed_workspace(slack)
-        wired = settings.model_copy(update={"slack_api_url": slack.api_url, "tandem_worker_poll_seconds": 0.05})
+        # backfills of linked channels unpaced (tests/integration/test_backfill.py tests the pacing)
+        wired = settings.model_copy(update={"slack_api_url": slack.api_url, "tandem_worker_poll_seconds": 0.05,
+                                            "backfill_calls_per_minute": 60000.0})
         container = Container(wired, clock=clock)
         container.migrate()
         runtime = create_app(container)

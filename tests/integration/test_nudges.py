@@ -40,6 +40,13 @@ def _at(day: int, hour: int = 9) -> datetime:
     return datetime(2026, 6, day, hour, 0, tzinfo=UTC)
 
 
+async def _nudge(tandem: Tandem) -> list[tuple[str, int]]:
+    """One pass of the nudge job, then the outbox sends what it queued."""
+    queued = await tandem.runtime.nudges.run_once()
+    await tandem.settle()
+    return queued
+
+
 def _nudge_posts(tandem: Tandem, channel: str = f"D{IM}") -> list:
     return [c for c in tandem.slack.calls_to("chat.postMessage") if c.params["channel"] == channel]
 
@@ -57,10 +64,10 @@ async def _react(tandem: Tandem, name: str, user: str, ts: str, *, removed: bool
 async def test_nudge_after_three_business_days_once_a_day(stalled) -> None:
     tandem, clock, item_id = stalled
     clock.moment = _at(3)  # Wednesday: 2 business days
-    assert await tandem.runtime.nudges.run_once() == []
+    assert await _nudge(tandem) == []
     clock.moment = _at(4)  # Thursday: 3 business days
-    assert await tandem.runtime.nudges.run_once() == [("nudge", item_id)]
-    assert await tandem.runtime.nudges.run_once() == []  # at most one a day
+    assert await _nudge(tandem) == [("nudge", item_id)]
+    assert await _nudge(tandem) == []  # at most one a day
     [post] = _nudge_posts(tandem)
     assert "revised field mapping" in post.params["blocks"][0]["text"]["text"]
     assert post.params["metadata"]["event_type"] == NUDGE_EVENT_TYPE
@@ -70,7 +77,7 @@ async def test_nudge_after_three_business_days_once_a_day(stalled) -> None:
 async def test_check_reaction_marks_done_once_and_removal_reopens(stalled) -> None:
     tandem, clock, item_id = stalled
     clock.moment = _at(4)
-    await tandem.runtime.nudges.run_once()
+    await _nudge(tandem)
     [nudge] = tandem.rows(Nudge)
     await _react(tandem, "white_check_mark", IM, nudge.message_ts or "")
     assert _status(tandem, item_id) == "done"
@@ -85,7 +92,7 @@ async def test_check_reaction_marks_done_once_and_removal_reopens(stalled) -> No
 async def test_customer_reaction_and_reaction_elsewhere_change_nothing(stalled) -> None:
     tandem, clock, item_id = stalled
     clock.moment = _at(4)
-    await tandem.runtime.nudges.run_once()
+    await _nudge(tandem)
     [nudge] = tandem.rows(Nudge)
     await _react(tandem, "white_check_mark", CUSTOMER, nudge.message_ts or "")
     tandem.slack.add_message(f"D{IM}", ts="1780000000.000100", user=IM, text="unrelated")
@@ -97,27 +104,27 @@ async def test_customer_reaction_and_reaction_elsewhere_change_nothing(stalled) 
 async def test_snooze_hides_the_item_and_the_nudge_returns_after(stalled) -> None:
     tandem, clock, item_id = stalled
     clock.moment = _at(4)  # Thursday
-    await tandem.runtime.nudges.run_once()
+    await _nudge(tandem)
     [nudge] = tandem.rows(Nudge)
     await _react(tandem, "zzz", IM, nudge.message_ts or "")
     item = next(i for i in tandem.rows(Item) if i.id == item_id)
     assert (item.status, str(item.snoozed_until)) == ("snoozed", "2026-06-08")  # 2 business days: Monday
     clock.moment = _at(5)
-    assert await tandem.runtime.nudges.run_once() == []
+    assert await _nudge(tandem) == []
     clock.moment = _at(8)
-    assert await tandem.runtime.nudges.run_once() == [("nudge", item_id)]
+    assert await _nudge(tandem) == [("nudge", item_id)]
     assert _status(tandem, item_id) == "open"
 
 
 async def test_escalation_to_the_lead_once(stalled) -> None:
     tandem, clock, item_id = stalled
     clock.moment = _at(10)  # Wednesday a week later: 7 business days
-    sent = await tandem.runtime.nudges.run_once()
+    sent = await _nudge(tandem)
     assert sorted(sent) == [("escalation", item_id), ("nudge", item_id)]
     [escalation] = _nudge_posts(tandem, f"D{LEAD}")
     assert "Escalation" in escalation.params["blocks"][0]["text"]["text"]
     clock.moment = _at(11)
-    assert await tandem.runtime.nudges.run_once() == [("nudge", item_id)]
+    assert await _nudge(tandem) == [("nudge", item_id)]
     assert len(_nudge_posts(tandem, f"D{LEAD}")) == 1
 
 
@@ -129,5 +136,5 @@ async def test_channel_nudges_only_when_turned_on(stalled) -> None:
         account.channel_nudges = True
         session.add(account)
     clock.moment = _at(4)
-    assert sorted(await tandem.runtime.nudges.run_once()) == [("channel", item_id), ("nudge", item_id)]
+    assert sorted(await _nudge(tandem)) == [("channel", item_id), ("nudge", item_id)]
     assert len(_nudge_posts(tandem, SHARED)) == 1

@@ -46,6 +46,7 @@ REQUIRED_PATHS: dict[str, tuple[str, ...]] = {
         "user.profile.real_name",
         "user.profile.display_name",
     ),
+    "users.lookupByEmail": ("user.id",),
     "conversations.info": (
         "channel.id",
         "channel.name",

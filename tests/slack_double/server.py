@@ -15,14 +15,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from .calls import Call, CallLog
+from .file_downloads import file_urls, serve_file
 from .params import SlackApiFailure, decode_json_args
+from .rate_limits import SLACK_TIER_LIMITS, TierLimits
 from .socket_mode import SocketHub, build_envelope
 from .state import EXTERNAL_TEAM_ID, Channel, User, Workspace
 from .web_read import (
@@ -33,6 +35,7 @@ from .web_read import (
     conversations_replies,
     files_info,
     users_info,
+    users_lookup_by_email,
 )
 from .web_write import (
     chat_get_permalink,
@@ -51,6 +54,7 @@ Handler = Callable[[Workspace, dict[str, Any]], dict[str, Any]]
 METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
     "users.info": users_info,
+    "users.lookupByEmail": users_lookup_by_email,
     "conversations.info": conversations_info,
     "conversations.history": conversations_history,
     "conversations.replies": conversations_replies,
@@ -108,6 +112,7 @@ class SlackDouble:
         self.response_posts: list[ResponseUrlPost] = []
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._latency: dict[str, float] = {}
+        self.rate_limits = TierLimits()
         self._hooks = 0
         self._runner: web.AppRunner | None = None
 
@@ -119,6 +124,7 @@ class SlackDouble:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link/", self.socket.handle)
         app.router.add_post("/response_url/{hook_id}", self._response_url)
+        app.router.add_get("/files-pri/{team_file}/{rest:.*}", self._file_download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
@@ -270,8 +276,14 @@ class SlackDouble:
         return message
 
     def add_file(self, file_id: str, **spec: Any) -> dict[str, Any]:
-        """Add a file for files.info (``name``, ``title``, ``mimetype``, ``filetype``, ``user``, ``channels``, ``content``...)."""
-        self.workspace.files[file_id] = dict(spec)
+        """Add a file for files.info (``name``, ``title``, ``mimetype``, ``filetype``, ``user``, ``channels``, ``content``...).
+
+        On a started double its ``url_private(_download)`` point at the double, which serves ``content`` there
+        to the bot token only (``file_downloads.py``); pass either URL to point elsewhere.
+        """
+        name = spec.get("name", f"{file_id}.txt")
+        urls = file_urls(self.base_url, self.workspace.team_id, file_id, name) if self.port is not None else {}
+        self.workspace.files[file_id] = {**urls, **spec}
         return self.workspace.files[file_id]
 
     # ----------------------------------------------------------------- inspection
@@ -342,6 +354,15 @@ class SlackDouble:
         for _ in range(times):
             self._failures[method].append(Failure(error, code, retry_after if code == 429 else None))
 
+    def enforce_rate_limits(self, *, window: float = 60.0, tiers: Mapping[int, int] = SLACK_TIER_LIMITS) -> None:
+        """Answer HTTP 429 ``ratelimited`` with ``Retry-After`` once a method is over its tier's calls per ``window``.
+
+        ``tiers`` maps a tier to its calls per window (default Slack's per minute: 1, 20, 50, 100); scale it down
+        for tests, e.g. ``window=1.0, tiers={3: 5}``; ``tiers={}`` turns limits off. Count the 429s with
+        ``calls_to(method, where=lambda c: c.status == 429)``.
+        """
+        self.rate_limits.enforce(window=window, limits=tiers)
+
     def set_latency(self, method: str, seconds: float) -> None:
         """Delay every answer to ``method`` by ``seconds`` (0 to clear)."""
         self._latency[method] = seconds
@@ -352,6 +373,9 @@ class SlackDouble:
         """A ``response_url`` served by the double; POSTs to it land in ``response_posts``."""
         self._hooks += 1
         return f"{self.base_url}response_url/{self._hooks:06d}"
+
+    async def _file_download(self, request: web.Request) -> web.Response:
+        return await serve_file(request, workspace=self.workspace, bot_token=self.bot_token, log=self.log)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         text = await request.text()
@@ -408,6 +432,10 @@ class SlackDouble:
         """Send ``{"type": "disconnect"}`` to connected apps."""
         await self.socket.disconnect(reason)
 
+    async def socket_drop(self) -> int:
+        """Drop the app's Socket Mode connections abruptly; returns how many were dropped."""
+        return await self.socket.drop()
+
     @property
     def acks(self) -> dict[str, dict[str, Any]]:
         """Socket Mode acks received, by envelope id."""
@@ -453,6 +481,9 @@ class SlackDouble:
             failure = self._failures[method].popleft()
             extra = {"_retry_after": failure.retry_after} if failure.retry_after is not None else {}
             raise SlackApiFailure(failure.error, status=failure.status, extra=extra)
+        retry_after = self.rate_limits.check(method)
+        if retry_after is not None:
+            raise SlackApiFailure("ratelimited", status=429, extra={"_retry_after": retry_after})
         if method == "apps.connections.open":
             ticket = self.socket.new_ticket()
             return {

@@ -192,6 +192,11 @@ def view_json(
     return data
 
 
+#: fields of an email posted into Slack (filetype ``email``), passed through from ``add_file``
+EMAIL_FILE_FIELDS = ("subject", "from", "to", "cc", "headers", "preview_plain_text", "attachments",
+                     "original_attachment_count")
+
+
 def file_json(ws: Workspace, file_id: str, spec: dict[str, Any]) -> dict[str, Any]:
     """The ``file`` object of files.info from the fields a test gave to ``add_file``."""
     name = spec.get("name", f"{file_id}.txt")
@@ -208,7 +213,7 @@ def file_json(ws: Workspace, file_id: str, spec: dict[str, Any]) -> dict[str, An
         "user_team": spec.get("user_team", ws.team_id),
         "editable": False,
         "size": spec.get("size", len(spec.get("content", ""))),
-        "mode": "hosted",
+        "mode": spec.get("mode", "hosted"),
         "is_external": False,
         "external_type": "",
         "is_public": True,
@@ -231,8 +236,7 @@ def file_json(ws: Workspace, file_id: str, spec: dict[str, Any]) -> dict[str, An
         "has_rich_preview": False,
         "file_access": "visible",
     }
-    if "preview" in spec:
-        data["preview"] = spec["preview"]
-    if "plain_text" in spec:
-        data["plain_text"] = spec["plain_text"]
+    for key in ("preview", "plain_text", *EMAIL_FILE_FIELDS):
+        if key in spec:
+            data[key] = copy.deepcopy(spec[key])
     return data

@@ -161,6 +161,13 @@ class SocketHub:
                 {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-tandem-double"}}
             )
 
+    async def drop(self) -> int:
+        """Drop every connection without a goodbye (a network failure): the app must notice and reconnect."""
+        dropped = list(self.connections)
+        for ws in dropped:
+            await ws.close(code=WSCloseCode.ABNORMAL_CLOSURE, message=b"dropped")
+        return len(dropped)
+
     async def close_all(self) -> None:
         """Close every connection (server shutdown)."""
         for ws in list(self.connections):

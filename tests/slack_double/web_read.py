@@ -35,6 +35,15 @@ def users_info(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "user": user_json(user, include_locale=as_bool(params.get("include_locale")))}
 
 
+def users_lookup_by_email(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """users.lookupByEmail: ``users_not_found`` when no member has that address."""
+    email = str(required(params, "email", error="invalid_email")).lower()
+    user = next((u for u in ws.users.values() if (u.email or "").lower() == email), None)
+    if user is None:
+        raise SlackApiFailure("users_not_found")
+    return {"ok": True, "user": user_json(user, include_locale=False)}
+
+
 def channel_or_fail(ws: Workspace, params: dict[str, Any], *, need_member: bool = False) -> Channel:
     """The conversation named by ``channel``; ``channel_not_found`` / ``not_in_channel`` otherwise."""
     ref = required(params, "channel", error="channel_not_found")
@@ -148,6 +157,7 @@ def files_info(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         "response_metadata": {"next_cursor": ""},
     }
     if "content" in spec:
-        body["content"] = spec["content"]
+        content = spec["content"]
+        body["content"] = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
         body["is_truncated"] = False
     return body

@@ -49,6 +49,7 @@ async def one_success_per_method(slack: SlackDouble, client: AsyncWebClient) -> 
     replies = {
         "auth.test": await client.auth_test(),
         "users.info": await client.users_info(user=ALICE, include_locale=True),
+        "users.lookupByEmail": await client.users_lookupByEmail(email="alice@example.com"),
         "conversations.info": await client.conversations_info(channel=SHARED, include_num_members=True),
         "conversations.history": await client.conversations_history(
             channel=CHANNEL, include_all_metadata=True, limit=2
@@ -78,6 +79,7 @@ def failing_calls(
     return {
         "auth.test": lambda: AsyncWebClient(base_url=client.base_url, token="xoxb-nope").auth_test(),
         "users.info": lambda: client.users_info(user="U0NOBODY01"),
+        "users.lookupByEmail": lambda: client.users_lookupByEmail(email="nobody@example.com"),
         "conversations.info": lambda: client.conversations_info(channel="C0NOPE0001"),
         "conversations.history": lambda: client.conversations_history(channel="C0NOPE0001"),
         "conversations.replies": lambda: client.conversations_replies(

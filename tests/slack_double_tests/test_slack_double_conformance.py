@@ -36,6 +36,7 @@ async def test_every_error_reply_conforms(slack: SlackDouble, client: AsyncWebCl
     assert {m: b["error"] for m, b in bodies.items()} == {
         "auth.test": "invalid_auth",
         "users.info": "user_not_found",
+        "users.lookupByEmail": "users_not_found",
         "conversations.info": "channel_not_found",
         "conversations.history": "channel_not_found",
         "conversations.replies": "not_in_channel",

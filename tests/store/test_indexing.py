@@ -15,7 +15,8 @@ def _record(n: int, text: str) -> SourceRecord:
                         side="vendor", text=text)
 
 
-def test_index_follows_the_store_and_rebuilds_when_behind(container: Container) -> None:
+def test_index_follows_the_store_and_rebuilds_when_behind(index_container: Container) -> None:
+    container = index_container
     assert container.hold_index()
     container.ingest.ingest(_record(1, "The base currency is EUR for every entity."), account_key="globex")
     container.ingest.ingest(_record(2, "SSO goes live after the security review."), account_key="globex")

@@ -23,6 +23,11 @@ from bot.store.models import Account
         ("channel-nudges", "off", "channel_nudges", False),
         ("llm", "yes", "llm_allowed", True),
         ("name", "Acme Corp", "name", "Acme Corp"),
+        ("domains", "Acme.example, @acme-foods.example,acme.example", "email_domains", "acme.example,acme-foods.example"),
+        ("domains", "none", "email_domains", ""),
+        ("third-party-domains", "integrator.example", "third_party_domains", "integrator.example"),
+        ("email-visibility", "External", "emails_external", True),
+        ("email-visibility", "internal", "emails_external", False),
     ],
 )
 def test_each_setting_is_applied(field: str, value: str, attribute: str, expected: object) -> None:
@@ -34,7 +39,9 @@ def test_each_setting_is_applied(field: str, value: str, attribute: str, expecte
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [("golive", "16/03/2026", "YYYY-MM-DD"), ("owner", "dana", "Slack mention"), ("stage", "done", "scoping"),
-     ("customer-answers", "maybe", "`on` or `off`"), ("colour", "red", "Usage")],
+     ("customer-answers", "maybe", "`on` or `off`"), ("colour", "red", "Usage"),
+     ("domains", "acme,not a domain", "not acme, not a domain"), ("domains", ",", "not nothing"),
+     ("email-visibility", "public", "`internal`")],
 )
 def test_bad_values_are_explained(field: str, value: str, message: str) -> None:
     with pytest.raises(UserFacingError, match=message):

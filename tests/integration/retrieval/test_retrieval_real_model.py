@@ -32,8 +32,8 @@ def test_vectors_are_normalised_and_order_by_meaning(embedder: MiniLMEmbedder) -
     assert query @ close > query @ far + 0.2
     batch = embedder.embed(["short", "a much longer sentence about the data migration " * 5, "short"])
     assert np.allclose(batch[0], batch[2], atol=1e-5)
-    # small calls run on the single-threaded session, large ones on the default one: same vectors
-    large = embedder.embed(["short"] * (embedder.small_batch + 1))
+    # a call cut into several token-budgeted batches gives the same vectors
+    large = embedder.embed(["short"] * (embedder.batch_size + 1))
     assert np.allclose(batch[0], large[0], atol=1e-5)
 
 

@@ -21,6 +21,7 @@ DEFAULT_FIXTURES = "/work/shared/data/slack-api-fixtures"
 METHODS = (
     "auth.test",
     "users.info",
+    "users.lookupByEmail",
     "conversations.info",
     "conversations.history",
     "conversations.replies",

@@ -1,4 +1,5 @@
-"""Fixtures for retrieval unit tests: a hashing-embedder retriever on a temp Chroma and SQLite."""
+"""Fixtures for retrieval unit tests: a hashing-embedder retriever on a temp Chroma (embedded, and the
+test Chroma server) and SQLite."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ def source(account: str, source_id: str, text: str, *, visibility: str = "extern
                       permalink=f"https://example.slack.com/archives/C1/p{abs(hash(source_id)) % 10**9}")
 
 
-@pytest.fixture
-def retriever(tmp_path: Path) -> Retriever:
-    """A fresh retriever with the hashing embedder."""
+@pytest.fixture(params=["embedded", "chroma-server"])
+def retriever(tmp_path: Path, request: pytest.FixtureRequest) -> Retriever:
+    """A fresh retriever with the hashing embedder, on embedded Chroma and on the test Chroma server."""
     engine = create_engine(f"sqlite:///{tmp_path / 'kw.db'}")
+    if request.param == "chroma-server":
+        return Retriever.server(request.getfixturevalue("chroma_url"), engine, embedder=HashingEmbedder())
     return Retriever.embedded(str(tmp_path / "chroma"), engine, embedder=HashingEmbedder())

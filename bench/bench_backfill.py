@@ -1,0 +1,140 @@
+"""Channel backfill through the Slack test double with Tier 3 rate limits on, against the rate-limit floor.
+
+`python bench/bench_backfill.py [--messages 10000] [--per-minute 50] [--with-index]`
+
+The double enforces Slack's Tier 3 budget on conversations.history/replies (default the real 50 calls a
+minute, in a sliding 60 s window) and the app paces to the same number (BACKFILL_CALLS_PER_MINUTE). The
+real app is started in HTTP mode on a fresh SQLite store, `/tandem link` is sent signed, and the clock runs
+until the backfill has stored every page (its cursor is cleared). Floor: pages × (60 / calls per minute),
+what any client that keeps to the tier must wait. Indexing is left to the index holder (`--with-index`
+runs it in the same worker, as a single embedded-Chroma process does; `bench_ingest.py` measures it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the Slack test double lives in tests/
+
+from aiohttp import web  # noqa: E402
+from sqlmodel import func, select  # noqa: E402
+
+from bot.app import create_app, http_application  # noqa: E402
+from bot.container import Container  # noqa: E402
+from bot.ingest import INDEX_SOURCE  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+from bot.store.cursors import get_cursor  # noqa: E402
+from bot.store.db import session_scope  # noqa: E402
+from bot.store.models import Source  # noqa: E402
+from handlers.backfill import HISTORY, REPLIES, cursor_name  # noqa: E402
+from tests.slack_double import SlackDouble, SlackSender, slash_command  # noqa: E402
+
+CHANNEL, IM, CUSTOMER = "C0BENCH001", "U0BENCHIM1", "U0BENCHCU1"
+SECRET = "bench-signing-secret"
+DAY = 86400.0
+
+
+def _seed(slack: SlackDouble, messages: int) -> None:
+    slack.add_user(IM, "ida", "Ida Sample", email="ida@vendor.example")
+    slack.add_user(CUSTOMER, "carl", "Carl Sample", is_external=True)
+    slack.add_channel(CHANNEL, "ext-sample", is_ext_shared=True, members=[IM, CUSTOMER])
+    start = time.time() - 80 * DAY
+    for n in range(messages):
+        slack.add_message(CHANNEL, ts=f"{start + n * 80 * DAY / messages:.6f}", user=(IM, CUSTOMER)[n % 2],
+                          text=f"Update {n}: the sample import for batch {n % 97} is on track for Friday.")
+
+
+def _backfilling(container: Container) -> bool:
+    with session_scope(container.engine) as session:
+        return get_cursor(session, name=cursor_name(CHANNEL)) is not None
+
+
+def _stored(container: Container) -> int:
+    with session_scope(container.engine) as session:
+        return int(session.exec(select(func.count()).select_from(Source)).one())
+
+
+async def _backfill(messages: int, per_minute: float, with_index: bool, data_dir: Path) -> dict[str, Any]:
+    async with SlackDouble() as slack:
+        _seed(slack, messages)
+        slack.enforce_rate_limits(window=60.0, tiers={3: round(per_minute)})
+        settings = load_settings(tandem_data_dir=data_dir, database_url=None, chroma_url=None, chroma_path=None,
+                                 slack_bot_token=slack.bot_token, slack_signing_secret=SECRET,
+                                 slack_api_url=slack.api_url, backfill_calls_per_minute=per_minute,
+                                 tandem_worker_poll_seconds=0.05)
+        container = Container(settings)
+        container.migrate()
+        container.ingest  # noqa: B018 - load the extractor before timing
+        runtime = create_app(container)
+        if not with_index:
+            runtime.worker.batch_handlers.pop(INDEX_SOURCE, None)
+        runner = web.AppRunner(http_application(runtime, with_scheduler=False), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+        try:
+            async with SlackSender(url, SECRET) as sender:
+                started = time.perf_counter()
+                await sender.send_command(slash_command("link sample", user_id=IM, channel_id=CHANNEL,
+                                                        response_url=slack.new_response_url()))
+                await slack.wait_for("response_url", timeout=30)  # answered once the backfill is queued
+                while await asyncio.to_thread(_backfilling, container):
+                    await asyncio.sleep(0.05)
+                seconds = time.perf_counter() - started
+        finally:
+            await runner.cleanup()
+        stored = _stored(container)
+        container.close()
+        pages = sum(1 for m in (HISTORY, REPLIES) for c in slack.calls_to(m) if c.status != 429)
+        limited = sum(len(slack.calls_to(m, lambda c: c.status == 429)) for m in (HISTORY, REPLIES))
+    floor = pages * 60.0 / per_minute
+    return {"benchmark": "backfill", "messages": messages, "stored": stored, "pages": pages,
+            "calls_per_minute": per_minute, "with_index": with_index, "floor_s": round(floor, 1),
+            "seconds": round(seconds, 1), "ratio": round(seconds / floor, 3), "rate_limited": limited,
+            "messages_per_s": round(stored / seconds, 1)}
+
+
+def run(messages: int = 10_000, per_minute: float = 50.0, with_index: bool = False) -> dict[str, Any]:
+    """Backfill `messages` channel messages at `per_minute` history calls; the result row as a dict."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return asyncio.run(_backfill(messages, per_minute, with_index, Path(tmp)))
+
+
+def report(result: dict[str, Any]) -> str:
+    """The result as a small table."""
+    rows = [
+        ("messages stored", f"{result['stored']} of {result['messages']}"),
+        ("pages (history + replies)", str(result["pages"])),
+        ("tier", f"{result['calls_per_minute']:g} calls/min per method (Tier 3)"),
+        ("indexing in the same worker", "yes" if result["with_index"] else "no"),
+        ("rate-limit floor", f"{result['floor_s']:.1f} s"),
+        ("backfill", f"{result['seconds']:.1f} s = {result['ratio']:.2f}× the floor (target ≤ 1.1×)"),
+        ("429s answered", str(result["rate_limited"])),
+        ("throughput", f"{result['messages_per_s']:.1f} messages/s"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"| {name:<{width}} | {value} |" for name, value in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--per-minute", type=float, default=50.0)
+    parser.add_argument("--with-index", action="store_true")
+    args = parser.parse_args()
+    result = run(args.messages, args.per_minute, args.with_index)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(report(result))
+
+
+if __name__ == "__main__":
+    main()
