@@ -36,6 +36,7 @@ from bench.common import finish, machine, percentiles, table, target
 from bench.populate import populate
 from bot.app import create_app, http_application
 from bot.container import Container
+from bot.process_tuning import tune_serving_process
 from bot.settings import load_settings
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
@@ -189,6 +190,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
             floor = await measure(loader, url, args, no_work)
             await runner.cleanup()
+            tune_serving_process()  # as `tandem serve` does before it builds the app
             runtime = create_app(container)
             await asyncio.to_thread(container.embedder.embed, ["warm up"])  # a serving process has it loaded
             if args.without_worker:

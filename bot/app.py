@@ -136,11 +136,10 @@ def create_app(container: Container) -> Runtime:
     outbox = SlackOutbox(engine=container.engine,
                          gateway=SlackGateway(make_post_client(token=token, base_url=settings.slack_api_url)),
                          pacer=ChannelPacer(), wake=services.wake_worker)
-    worker = Worker(container.queue,
-                    {SLACK_EVENT: event_work, TRIAGE_NOTIFY: triage_notifier, BACKFILL: backfill, SLACK_POST: outbox,
-                     **single},
-                    batch_handlers=batched,
-                    poll_seconds=settings.tandem_worker_poll_seconds)
+    slack_work = {SLACK_EVENT: event_work, TRIAGE_NOTIFY: triage_notifier, BACKFILL: backfill, SLACK_POST: outbox}
+    worker = Worker(container.queue, {**slack_work, **single}, batch_handlers=batched,
+                    poll_seconds=settings.tandem_worker_poll_seconds,
+                    lanes=[tuple(slack_work), (*single, *batched)])
     worker_ref.append(worker)
     next_view = NextView(services)
     events.register(app, services)

@@ -381,6 +381,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from bot.app import create_app, http_application, serve_socket_mode
+    from bot.process_tuning import tune_serving_process
 
     socket_mode = not args.http
     settings.require_slack(socket_mode=socket_mode)
@@ -389,6 +390,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError(container.index_held_elsewhere())
     container.migrate()
     container.queue_rebuild_if_behind()
+    tune_serving_process()
     runtime = create_app(container)
     if socket_mode:
         assert settings.slack_app_token is not None

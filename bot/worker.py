@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -30,29 +30,36 @@ class RetryLater(Exception):
 
 
 class Worker:
-    """Polls the queue and runs work one item at a time; `wake()` shortens the wait."""
+    """Polls the queue and runs work one item at a time per lane; `wake()` shortens the wait.
+
+    A lane is a set of work kinds with its own loop: indexing (embedding, mostly outside the GIL) in one lane
+    and Slack events (extraction, in Python) in another run side by side on two cores.
+    """
 
     def __init__(self, queue: WorkQueue, handlers: dict[str, WorkHandler], *, poll_seconds: float = 0.5,
-                 batch_handlers: dict[str, BatchHandler] | None = None) -> None:
+                 batch_handlers: dict[str, BatchHandler] | None = None,
+                 lanes: Sequence[tuple[str, ...]] | None = None) -> None:
         self.queue = queue
         self.handlers = handlers
         self.batch_handlers = batch_handlers or {}
         self.poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
+        self.lanes = [lane for lane in (lanes or [self.kinds]) if lane]
+        self._wakes = [asyncio.Event() for _ in self.lanes]
         self._stopping = False
 
     def wake(self) -> None:
         """Tell the worker that new work was queued."""
-        self._wake.set()
+        for event in self._wakes:
+            event.set()
 
     @property
     def kinds(self) -> tuple[str, ...]:
         """Every kind of work this worker runs."""
         return (*self.handlers, *self.batch_handlers)
 
-    async def run_once(self) -> bool:
-        """Run one runnable item (or a batch of one kind); False when none was waiting."""
-        work = await asyncio.to_thread(self.queue.claim, kinds=self.kinds)
+    async def run_once(self, kinds: tuple[str, ...] | None = None) -> bool:
+        """Run one runnable item (or a batch of one kind) of `kinds` (default all); False when none was waiting."""
+        work = await asyncio.to_thread(self.queue.claim, kinds=kinds or self.kinds)
         if work is None:
             return False
         if work.kind in self.batch_handlers:
@@ -101,20 +108,23 @@ class Worker:
         return ran
 
     async def run_forever(self) -> None:
-        """The serving process's loop."""
+        """The serving process's loops, one per lane."""
+        await asyncio.gather(*(self._run_lane(kinds, wake) for kinds, wake in zip(self.lanes, self._wakes, strict=True)))
+
+    async def _run_lane(self, kinds: tuple[str, ...], wake: asyncio.Event) -> None:
         while not self._stopping:
             try:
-                if await self.run_once():
+                if await self.run_once(kinds):
                     continue
             except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
                 log.exception("worker loop error")
-            self._wake.clear()
+            wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(wake.wait(), timeout=self.poll_seconds)
             except TimeoutError:
                 pass
 
     def stop(self) -> None:
-        """Ask the loop to end after the current item."""
+        """Ask the loops to end after their current item."""
         self._stopping = True
-        self._wake.set()
+        self.wake()

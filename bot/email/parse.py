@@ -79,7 +79,7 @@ class _Content:
 
 def _content_type(part: Message) -> str:
     try:
-        return part.get_content_type().lower()
+        return clean_text(part.get_content_type()).lower()
     except Exception:
         return "text/plain"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,11 +25,29 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def _begin(connection: Connection) -> None:
-    """Writers take the write lock at BEGIN, so the busy timeout applies instead of a late "database is locked";
-    readers begin deferred: in WAL mode they read a snapshot and neither wait for nor block the writer."""
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+class _WriterTurns:
+    """Hands SQLite's write lock from thread to thread in this process in turn.
+
+    SQLite's busy handler polls with growing sleeps, so a thread that commits and begins again at once (a bulk
+    ingest) keeps the lock from a thread that waits (the indexing lane, an intake). Taking a process lock
+    before BEGIN IMMEDIATE makes waiters queue and wake as soon as the writer is done; other processes still
+    meet the busy timeout."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+
+    def begin(self, connection: Connection) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        if not read_only:
+            self._lock.acquire()
+            self._holder = id(connection.connection.dbapi_connection)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    def end(self, connection: Connection) -> None:
+        if self._holder is not None and self._holder == id(connection.connection.dbapi_connection):
+            self._holder = None
+            self._lock.release()
 
 
 def make_engine(url: str) -> Engine:
@@ -39,7 +58,10 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin)
+        turns = _WriterTurns()
+        event.listen(engine, "begin", turns.begin)
+        event.listen(engine, "commit", turns.end)
+        event.listen(engine, "rollback", turns.end)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 

@@ -102,3 +102,11 @@ def test_arbitrary_bytes_after_a_header(raw: bytes) -> None:
 @given(st.sampled_from(SAMPLES), edits)
 def test_mutated_fixtures(sample: bytes, changes: list[tuple[float, str, bytes, int]]) -> None:
     check(mutate(sample, changes))
+
+
+def test_a_nul_byte_anywhere_in_a_header_never_reaches_the_parsed_text() -> None:
+    """Found by the fuzz: a NUL inside Content-Type leaked into an attachment's content type."""
+    sample = next(s for s in SAMPLES if b"multipart/alternative" in s)
+    end_of_headers = sample.index(b"\n\n")
+    for at in range(0, end_of_headers, max(1, end_of_headers // 300)):
+        check(mutate(sample, [(at / len(sample), "replace", b"\x00", 1)]))

@@ -1,0 +1,18 @@
+"""The serving process hands the GIL back to the event loop quickly and caps malloc arenas."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from bot.process_tuning import SWITCH_INTERVAL_S, tune_serving_process
+
+PYTHON_DEFAULT_SWITCH_INTERVAL_S = 0.005
+
+
+def test_tuning_shortens_the_switch_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    chosen: list[float] = []
+    monkeypatch.setattr(sys, "setswitchinterval", chosen.append)
+    tune_serving_process()
+    assert chosen == [SWITCH_INTERVAL_S] and SWITCH_INTERVAL_S < PYTHON_DEFAULT_SWITCH_INTERVAL_S
