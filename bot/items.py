@@ -19,6 +19,7 @@ from bot.store.models import Account, Item, ItemEvent, ItemEvidence, SlackUser, 
 CONTEXT_RECORDS = 60
 SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 CLOSED_ON_RESOLVE = {"blocker": "resolved", "next_step": "done"}
+DELETED_SUMMARY = "(withdrawn: the message it came from was deleted)"
 
 
 class Extractor(Protocol):
@@ -205,4 +206,6 @@ class ItemStore:
                 item.status = "withdrawn"
                 _log(session, item, actor=source.external_id, change="withdrawn",
                      reason="deleted" if deleting else "edited")
+            if remaining is None and deleting:  # a deleted message's words leave the store with it
+                item.summary = DELETED_SUMMARY
             session.add(item)

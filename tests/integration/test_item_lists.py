@@ -50,6 +50,7 @@ async def test_deleting_the_only_evidence_withdraws_the_item(tandem: Tandem) -> 
     await tandem.event(message_deleted(SHARED, event))
     await tandem.settle()
     assert [i.status for i in tandem.rows(Item) if i.kind == "blocker"] == ["withdrawn"]
+    assert not any("SSO" in i.summary for i in tandem.rows(Item))  # its words left with the message
     await tandem.command("blockers")
     [answer] = await tandem.responses(1)
     assert "No open blockers" in _texts(answer)
