@@ -8,9 +8,8 @@ import signal
 import socket
 import sys
 
-import aiohttp
-
 from bot.settings import Settings
+from tests.integration.serving import wait_until_healthy
 from tests.slack_double import SlackDouble, SlackSender, slash_command
 
 
@@ -32,16 +31,7 @@ async def test_serve_http_process(settings: Settings) -> None:
             sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port), env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
-            async with aiohttp.ClientSession() as session:
-                for _ in range(120):
-                    try:
-                        async with session.get(f"http://127.0.0.1:{port}/healthz") as health:
-                            if health.status == 200:
-                                break
-                    except aiohttp.ClientConnectionError:
-                        await asyncio.sleep(0.25)
-                else:
-                    raise AssertionError("the server did not come up")
+            await wait_until_healthy(port, timeout=30)
             async with SlackSender(f"http://127.0.0.1:{port}/slack/events", "test-signing-secret") as sender:
                 reply = await sender.send_command(slash_command("help", user_id="U0IMANNA01",
                                                                 response_url=slack.new_response_url()))

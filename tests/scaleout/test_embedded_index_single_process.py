@@ -8,25 +8,12 @@ import signal
 import sys
 import time
 
-import aiohttp
 import pytest
 
 from bot.settings import Settings
 from tests.chroma_server import free_port
+from tests.integration.serving import wait_until_healthy
 from tests.slack_double import SlackDouble
-
-
-async def _wait_healthy(port: int) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(240):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as health:
-                    if health.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.25)
-    raise AssertionError("the first server did not come up")
 
 
 async def _serve(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
@@ -46,7 +33,7 @@ async def test_a_second_server_on_the_same_embedded_index_fails_fast(settings: S
         port = free_port()
         first = await _serve(env, "--http", "--host", "127.0.0.1", "--port", str(port))
         try:
-            await _wait_healthy(port)
+            await wait_until_healthy(port)
             started = time.monotonic()
             second_http = await _serve(env, "--http", "--host", "127.0.0.1", "--port", str(free_port()))
             second_socket = await _serve(env)  # Socket Mode
@@ -64,7 +51,7 @@ async def test_a_second_server_on_the_same_embedded_index_fails_fast(settings: S
                 assert out == b""
             assert elapsed < 45  # no waiting on the lock, no retries
             assert slack.calls_to("apps.connections.open") == []  # the Socket Mode one never reached Slack
-            await _wait_healthy(port)  # the first server is untouched
+            await wait_until_healthy(port)  # the first server is untouched
         finally:
             first.send_signal(signal.SIGINT)
             _, err = await asyncio.wait_for(first.communicate(), timeout=30)

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aiohttp
 from sqlmodel import select
 
 from bot.settings import Settings
@@ -21,6 +20,7 @@ from bot.store.db import make_engine, session_scope
 from bot.store.models import ProcessedEvent, Source, WorkItem
 from tests.integration.faults.scenario import HAND_OFF, IM_DM
 from tests.integration.harness import CUSTOMER, IM, SHARED, SIGNING_SECRET, seed_workspace
+from tests.integration.serving import wait_until_healthy
 from tests.slack_double import SlackDouble, SlackSender, slash_command
 from tests.slack_double.events import app_mention, event_callback, message
 
@@ -46,16 +46,7 @@ async def _serving(settings: Settings, slack: SlackDouble, port: int) -> AsyncIt
         sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port), env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(240):
-                try:
-                    async with session.get(f"http://127.0.0.1:{port}/healthz") as health:
-                        if health.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("the server did not come up")
+        await wait_until_healthy(port, timeout=24)
         yield process
     finally:
         if process.returncode is None:
