@@ -16,7 +16,7 @@ from bot.email.intake import EmailIntake
 from bot.errors import UserFacingError
 from bot.store import repos
 from bot.store.db import session_scope
-from bot.store.models import Account, InboundEmail, ProcessedEvent
+from bot.store.models import Account, InboundEmail, ProcessedEvent, SlackUser
 from handlers import blocks, ids
 from handlers.context import SlackServices
 from handlers.permissions import may_act
@@ -119,52 +119,51 @@ class TriageNotifier:
 def register(app: AsyncApp, services: SlackServices, intake: EmailIntake) -> None:
     """Wire the triage select and dismiss button."""
 
-    async def on_file(body: dict[str, Any], respond: Callable[..., Awaitable[Any]]) -> None:
-        user = await services.people.get(body["user"]["id"])
-        try:
-            inbound_id, key = ids.parse_triage_value(body["actions"][0]["selected_option"]["value"])
-            account = await asyncio.to_thread(_account, services, key)
-            if account is None or not await may_act(services, user, account):
-                raise UserFacingError("You can't file mail under that account.")
-            result = await asyncio.to_thread(intake.file_from_triage, inbound_id, account_key=key,
-                                             user_id=user.user_id)
-        except (KeyError, ValueError):
-            await respond(response_type="ephemeral", replace_original=False, text="That choice is out of date.")
-            return
-        except UserFacingError as exc:
-            await respond(response_type="ephemeral", replace_original=False, text=str(exc))
-            return
-        said = (f"Filed under *{blocks.escape(account.name)}* by <@{user.user_id}>; "
-                "mail from that sender's domain will go there from now on.")
+    async def file(body: dict[str, Any], user: SlackUser) -> str:
+        inbound_id, key = ids.parse_triage_value(body["actions"][0]["selected_option"]["value"])
+        account = await asyncio.to_thread(_account, services, key)
+        if account is None or not await may_act(services, user, account):
+            raise UserFacingError("You can't file mail under that account.")
+        await asyncio.to_thread(intake.file_from_triage, inbound_id, account_key=key, user_id=user.user_id)
         services.wake_worker()
-        await respond(replace_original=True, text=said, blocks=[blocks.section(said)])
-        log.info("triaged mail %s to %s", inbound_id, result.account)
+        log.info("triaged mail %s to %s", inbound_id, key)
+        return (f"Filed under *{blocks.escape(account.name)}* by <@{user.user_id}>; "
+                "mail from that sender's domain will go there from now on.")
 
-    async def on_dismiss(body: dict[str, Any], respond: Callable[..., Awaitable[Any]]) -> None:
-        user = await services.people.get(body["user"]["id"])
-        try:
-            inbound_id, _ = ids.parse_triage_value(body["actions"][0]["value"])
-            if user.is_external:
-                raise UserFacingError("Only your own team can dismiss mail.")
-            await asyncio.to_thread(intake.dismiss, inbound_id, user_id=user.user_id)
-        except (KeyError, ValueError):
-            await respond(response_type="ephemeral", replace_original=False, text="That button is out of date.")
-            return
-        except UserFacingError as exc:
-            await respond(response_type="ephemeral", replace_original=False, text=str(exc))
-            return
-        said = f"Dismissed by <@{user.user_id}>; the email is kept but not filed."
-        await respond(replace_original=True, text=said, blocks=[blocks.section(said)])
+    async def dismiss(body: dict[str, Any], user: SlackUser) -> str:
+        inbound_id, _ = ids.parse_triage_value(body["actions"][0]["value"])
+        if user.is_external:
+            raise UserFacingError("Only your own team can dismiss mail.")
+        await asyncio.to_thread(intake.dismiss, inbound_id, user_id=user.user_id)
+        return f"Dismissed by <@{user.user_id}>; the email is kept but not filed."
+
+    def answering(choose: Callable[[dict[str, Any], SlackUser], Awaitable[str]],
+                  stale: str) -> Callable[[dict[str, Any], Callable[..., Awaitable[Any]]], Awaitable[None]]:
+        """A lazy listener: the outcome replaces the question; a refusal or a stale choice is told ephemerally."""
+
+        async def run(body: dict[str, Any], respond: Callable[..., Awaitable[Any]]) -> None:
+            user = await services.people.get(body["user"]["id"])
+            try:
+                said = await choose(body, user)
+            except (KeyError, ValueError):
+                await respond(response_type="ephemeral", replace_original=False, text=stale)
+                return
+            except UserFacingError as exc:
+                await respond(response_type="ephemeral", replace_original=False, text=str(exc))
+                return
+            await respond(replace_original=True, text=said, blocks=[blocks.section(said)])
+
+        return run
 
     async def ack_only(ack: Callable[..., Awaitable[None]]) -> None:
         await ack()
 
-    app.action(ids.TRIAGE_FILE)(ack=ack_only, lazy=[on_file])
-    app.action(ids.TRIAGE_DISMISS)(ack=ack_only, lazy=[on_dismiss])
+    app.action(ids.TRIAGE_FILE)(ack=ack_only, lazy=[answering(file, "That choice is out of date.")])
+    app.action(ids.TRIAGE_DISMISS)(ack=ack_only, lazy=[answering(dismiss, "That button is out of date.")])
 
 
 def _account(services: SlackServices, key: str) -> Account | None:
-    with session_scope(services.engine) as session:
+    with session_scope(services.engine, write=False) as session:
         account = repos.get_account(session, key=key)
         if account is not None:
             session.expunge(account)
