@@ -6,7 +6,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -30,14 +30,18 @@ class Extractor(Protocol):
         ...
 
 
-def record_of(source: Source) -> SourceRecord:
-    """A stored source as a record, for the extractor's context."""
-    return SourceRecord(
-        id=source.external_id, kind=source.kind, ts=source.ts, author=source.author, text=source.text,
-        author_email=source.author_email, side=source.side, channel=source.channel_id,
-        thread=source.thread_external_id, subject=source.subject, visibility=source.visibility, tz=source.tz,
-        permalink=source.permalink, forwarded_by=source.forwarded_by,
-    )
+_CONTEXT_COLUMNS = (Source.external_id, Source.kind, Source.ts, Source.author, Source.text, Source.author_email,
+                    Source.side, Source.channel_id, Source.thread_external_id, Source.subject, Source.visibility,
+                    Source.tz, Source.permalink, Source.forwarded_by)
+
+
+def _record_of_row(row: Any) -> SourceRecord:
+    """A context row (the columns of `_CONTEXT_COLUMNS`) as a record."""
+    (external_id, kind, ts, author, text, author_email, side, channel, thread, subject, visibility, tz,
+     permalink, forwarded_by) = row
+    return SourceRecord(id=external_id, kind=kind, ts=ts, author=author, text=text, author_email=author_email,
+                        side=side, channel=channel, thread=thread, subject=subject, visibility=visibility, tz=tz,
+                        permalink=permalink, forwarded_by=forwarded_by)
 
 
 def _mentioned_users(session: Session, text: str) -> dict[str, str]:
@@ -64,17 +68,18 @@ class ItemStore:
         self.choose = choose
 
     def _context(self, session: Session, source: Source) -> ExtractionContext:
-        earlier = session.exec(
-            select(Source)
+        """The account's messages just before `source` (read as plain rows: this runs for every record)."""
+        rows = session.execute(
+            select(*_CONTEXT_COLUMNS)
             .where(Source.account_id == source.account_id, Source.ts <= source.ts, Source.id != source.id,
                    ~col(Source.deleted))
             .order_by(col(Source.ts).desc())
             .limit(CONTEXT_RECORDS)
         ).all()
-        people = {s.author: s.side for s in earlier}
+        earlier = [_record_of_row(row) for row in reversed(rows)]
+        people = {r.author: r.side for r in reversed(earlier)}
         people[source.author] = source.side
-        return ExtractionContext(earlier=[record_of(s) for s in reversed(earlier)], people=people,
-                                 slack_users=_mentioned_users(session, source.text))
+        return ExtractionContext(earlier=earlier, people=people, slack_users=_mentioned_users(session, source.text))
 
     def _open_items(self, session: Session, account_id: int) -> list[tuple[Item, OpenItem]]:
         items = session.exec(
