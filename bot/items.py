@@ -87,23 +87,25 @@ class ItemStore:
             .where(Item.account_id == account_id, col(Item.status).in_(("open", "snoozed")))
             .order_by(Item.first_seen, Item.id)
         ).all()
-        evidence: dict[int, list[tuple[ItemEvidence, Source]]] = defaultdict(list)
+        evidence: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
         if items:
-            for row, src in session.exec(
-                select(ItemEvidence, Source).join(Source, col(Source.id) == ItemEvidence.source_id)
+            for item_id, span, external_id, text, thread in session.execute(
+                select(ItemEvidence.item_id, ItemEvidence.span, Source.external_id, Source.text,
+                       Source.thread_external_id)
+                .join(Source, col(Source.id) == ItemEvidence.source_id)
                 .where(col(ItemEvidence.item_id).in_([item.id for item in items])).order_by(ItemEvidence.id)
             ).all():
-                evidence[row.item_id].append((row, src))
+                evidence[item_id].append((span, external_id, text, thread or external_id))
         opened: list[tuple[Item, OpenItem]] = []
         for item in items:
             rows = evidence[item.id or 0]
             opened.append((item, OpenItem(
                 id=str(item.id), kind=item.kind, summary=item.summary, owner=item.owner,
                 waiting_on=item.waiting_on, due=item.due, category=item.category,
-                source_ids=tuple(s.external_id for _, s in rows),
-                evidence=tuple(s.text for _, s in rows),
-                threads=tuple({s.thread_external_id or s.external_id for _, s in rows}),
-                subject=subject_of(" ".join((item.summary, *(e.span for e, _ in rows)))),
+                source_ids=tuple(external_id for _, external_id, _, _ in rows),
+                evidence=tuple(text for _, _, text, _ in rows),
+                threads=tuple({thread for _, _, _, thread in rows}),
+                subject=subject_of(" ".join((item.summary, *(span for span, _, _, _ in rows)))),
             )))
         return opened
 

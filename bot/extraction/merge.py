@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from bot.extraction.similarity import content_stems, overlap
 from bot.records import ExtractedItem
@@ -117,8 +118,10 @@ class Create:
 Action = AddEvidence | Resolve | Supersede | Create
 
 
+@lru_cache(maxsize=4096)
 def subject_of(text: str) -> str:
-    """A coarse subject key for decisions ("go_live", "tax", ...); empty when none applies."""
+    """A coarse subject key for decisions ("go_live", "tax", ...); empty when none applies (memoised: the
+    merge step asks it of every open item for every record)."""
     for name, pattern in _SUBJECTS:
         if pattern.search(text):
             return name

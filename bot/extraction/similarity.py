@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _STOP = frozenset(
     """a an the and or but of to in on at for by with from as is are was were be been being it its this that
@@ -14,9 +15,11 @@ _STOP = frozenset(
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def content_stems(text: str) -> set[str]:
-    """Lower-cased content words cut to five characters (a crude stem), stop words removed."""
-    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
+@lru_cache(maxsize=2048)
+def content_stems(text: str) -> frozenset[str]:
+    """Lower-cased content words cut to five characters (a crude stem), stop words removed (memoised: the
+    merge step compares every open item's evidence with every new record)."""
+    return frozenset(w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1)
 
 
 def containment(needle: str, haystack: str) -> float:
@@ -25,7 +28,7 @@ def containment(needle: str, haystack: str) -> float:
     return len(wanted & content_stems(haystack)) / len(wanted) if wanted else 0.0
 
 
-def overlap(left: str | set[str], right: str | set[str]) -> float:
+def overlap(left: str | frozenset[str], right: str | frozenset[str]) -> float:
     """Dice overlap of two texts' (or stem sets') content stems."""
     a = content_stems(left) if isinstance(left, str) else left
     b = content_stems(right) if isinstance(right, str) else right
