@@ -1,6 +1,6 @@
 """Channel backfill through the Slack test double with Tier 3 rate limits on, against the rate-limit floor.
 
-`python bench/bench_backfill.py [--messages 10000] [--per-minute 50] [--with-index]`
+`python bench/bench_backfill.py [--messages 10000] [--per-minute 50] [--with-index] [--synthetic] [--data DIR]`
 
 The double enforces Slack's Tier 3 budget on conversations.history/replies (default the real 50 calls a
 minute, in a sliding 60 s window) and the app paces to the same number (BACKFILL_CALLS_PER_MINUTE). The
@@ -8,12 +8,15 @@ real app is started in HTTP mode on a fresh SQLite store, `/tandem link` is sent
 until the backfill has stored every page (its cursor is cleared). Floor: pages × (60 / calls per minute),
 what any client that keeps to the tier must wait. Indexing is left to the index holder (`--with-index`
 runs it in the same worker, as a single embedded-Chroma process does; `bench_ingest.py` measures it).
+The messages are onboarding-dev's Slack messages over and over (about half carry an item, so the merge
+step does real work); `--synthetic` uses one templated status line instead, which carries none.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import sys
@@ -33,23 +36,35 @@ from bot.ingest import INDEX_SOURCE  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.store.cursors import get_cursor  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
-from bot.store.models import Source  # noqa: E402
+from bot.store.models import Item, Source  # noqa: E402
 from handlers.backfill import HISTORY, REPLIES, cursor_name  # noqa: E402
 from tests.slack_double import SlackDouble, SlackSender, slash_command  # noqa: E402
 
 CHANNEL, IM, CUSTOMER = "C0BENCH001", "U0BENCHIM1", "U0BENCHCU1"
 SECRET = "bench-signing-secret"
 DAY = 86400.0
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def _seed(slack: SlackDouble, messages: int) -> None:
+def onboarding_texts(data: Path) -> list[str]:
+    """The texts of onboarding-dev's Slack messages, in their order."""
+    with (data / "onboarding-dev" / "records.jsonl").open(encoding="utf-8") as handle:
+        return [r["text"] for r in map(json.loads, filter(str.strip, handle)) if r["kind"] == "slack"]
+
+
+def synthetic_text(n: int) -> str:
+    """A templated status line that carries no item."""
+    return f"Update {n}: the sample import for batch {n % 97} is on track for Friday."
+
+
+def _seed(slack: SlackDouble, messages: int, texts: list[str] | None) -> None:
     slack.add_user(IM, "ida", "Ida Sample", email="ida@vendor.example")
     slack.add_user(CUSTOMER, "carl", "Carl Sample", is_external=True)
     slack.add_channel(CHANNEL, "ext-sample", is_ext_shared=True, members=[IM, CUSTOMER])
     start = time.time() - 80 * DAY
     for n in range(messages):
         slack.add_message(CHANNEL, ts=f"{start + n * 80 * DAY / messages:.6f}", user=(IM, CUSTOMER)[n % 2],
-                          text=f"Update {n}: the sample import for batch {n % 97} is on track for Friday.")
+                          text=texts[n % len(texts)] if texts else synthetic_text(n))
 
 
 def _backfilling(container: Container) -> bool:
@@ -62,9 +77,15 @@ def _stored(container: Container) -> int:
         return int(session.exec(select(func.count()).select_from(Source)).one())
 
 
-async def _backfill(messages: int, per_minute: float, with_index: bool, data_dir: Path) -> dict[str, Any]:
+def _items(container: Container) -> int:
+    with session_scope(container.engine) as session:
+        return int(session.exec(select(func.count()).select_from(Item)).one())
+
+
+async def _backfill(messages: int, per_minute: float, with_index: bool, texts: list[str] | None,
+                    data_dir: Path) -> dict[str, Any]:
     async with SlackDouble() as slack:
-        _seed(slack, messages)
+        _seed(slack, messages, texts)
         slack.enforce_rate_limits(window=60.0, tiers={3: round(per_minute)})
         settings = load_settings(tandem_data_dir=data_dir, database_url=None, chroma_url=None, chroma_path=None,
                                  slack_bot_token=slack.bot_token, slack_signing_secret=SECRET,
@@ -92,26 +113,32 @@ async def _backfill(messages: int, per_minute: float, with_index: bool, data_dir
         finally:
             await runner.cleanup()
         stored = _stored(container)
+        items = _items(container)
         container.close()
         pages = sum(1 for m in (HISTORY, REPLIES) for c in slack.calls_to(m) if c.status != 429)
         limited = sum(len(slack.calls_to(m, lambda c: c.status == 429)) for m in (HISTORY, REPLIES))
     floor = pages * 60.0 / per_minute
     return {"benchmark": "backfill", "messages": messages, "stored": stored, "pages": pages,
-            "calls_per_minute": per_minute, "with_index": with_index, "floor_s": round(floor, 1),
+            "calls_per_minute": per_minute, "with_index": with_index, "items": items,
+            "texts": "onboarding-dev Slack messages" if texts else "synthetic status lines", "floor_s": round(floor, 1),
             "seconds": round(seconds, 1), "ratio": round(seconds / floor, 3), "rate_limited": limited,
             "messages_per_s": round(stored / seconds, 1)}
 
 
-def run(messages: int = 10_000, per_minute: float = 50.0, with_index: bool = False) -> dict[str, Any]:
+def run(messages: int = 10_000, per_minute: float = 50.0, with_index: bool = False, synthetic: bool = False,
+        data: Path = DEFAULT_DATA) -> dict[str, Any]:
     """Backfill `messages` channel messages at `per_minute` history calls; the result row as a dict."""
+    texts = None if synthetic else onboarding_texts(data)
     with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(_backfill(messages, per_minute, with_index, Path(tmp)))
+        return asyncio.run(_backfill(messages, per_minute, with_index, texts, Path(tmp)))
 
 
 def report(result: dict[str, Any]) -> str:
     """The result as a small table."""
     rows = [
+        ("messages", result["texts"]),
         ("messages stored", f"{result['stored']} of {result['messages']}"),
+        ("items extracted", str(result["items"])),
         ("pages (history + replies)", str(result["pages"])),
         ("tier", f"{result['calls_per_minute']:g} calls/min per method (Tier 3)"),
         ("indexing in the same worker", "yes" if result["with_index"] else "no"),
@@ -129,8 +156,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--per-minute", type=float, default=50.0)
     parser.add_argument("--with-index", action="store_true")
+    parser.add_argument("--synthetic", action="store_true", help="templated status lines instead of onboarding-dev")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
-    result = run(args.messages, args.per_minute, args.with_index)
+    result = run(args.messages, args.per_minute, args.with_index, args.synthetic, args.data)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(report(result))

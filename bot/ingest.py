@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
+from bot.items import merge_in_order
 from bot.records import ExtractedItem, SourceRecord
 from bot.store import repos
 from bot.store.db import session_scope
@@ -110,6 +111,7 @@ class IngestService:
     def _batch(self, records: list[SourceRecord]) -> list[IngestResult]:
         keys = [repos.normalise_account_key(r.account or "") for r in records]
         with session_scope(self.engine) as session:
+            merge_in_order(session)
             return [self._ingest_in(session, record, key, None) for record, key in zip(records, keys, strict=True)]
 
     def _ingest_in(self, session: Session, record: SourceRecord, key: str, author_user_id: str | None) -> IngestResult:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -57,6 +57,54 @@ def _log(session: Session, item: Item, *, actor: str, change: str, **detail: obj
                           detail=json.dumps(detail, default=str)))
 
 
+_OPEN_CACHE = "tandem.open_items"
+
+
+def merge_in_order(session: Session) -> None:
+    """Mark a transaction that files a batch of records in order: the merge step then reads each account's
+    open items once and keeps them up to date itself, instead of reading them again for every record.
+    Only for transactions where nothing but the merge step changes items."""
+    session.info[_OPEN_CACHE] = {}
+
+
+class _EvidenceRow(NamedTuple):
+    span: str
+    external_id: str
+    text: str
+    thread: str
+
+
+class _Open:
+    """An open item and its evidence, as the merge step keeps them."""
+
+    def __init__(self, item: Item, rows: list[_EvidenceRow]) -> None:
+        self.item = item
+        self.rows = rows
+        self.threads = {row.thread for row in rows}
+        self._view: OpenItem | None = None
+
+    def add(self, row: _EvidenceRow) -> None:
+        """Another piece of evidence (restated: its owner, due date or side may have changed too)."""
+        self.rows.append(row)
+        self.threads.add(row.thread)
+        self._view = None
+
+    def view(self) -> OpenItem:
+        """The item as the merge planner sees it (built again only after `add`)."""
+        if self._view is None:
+            self._view = self._build_view()
+        return self._view
+
+    def _build_view(self) -> OpenItem:
+        item, rows = self.item, self.rows
+        return OpenItem(
+            id=str(item.id), kind=item.kind, summary=item.summary, owner=item.owner,
+            waiting_on=item.waiting_on, due=item.due, category=item.category,
+            source_ids=tuple(row.external_id for row in rows), evidence=tuple(row.text for row in rows),
+            threads=tuple(self.threads), subject=subject_of(" ".join((item.summary, *(row.span for row in rows)))),
+        )
+
+
 class ItemStore:
     """Extracts a stored source and merges its items; implements `bot.ingest.ItemSync`.
 
@@ -81,13 +129,20 @@ class ItemStore:
         people[source.author] = source.side
         return ExtractionContext(earlier=earlier, people=people, slack_users=_mentioned_users(session, source.text))
 
-    def _open_items(self, session: Session, account_id: int) -> list[tuple[Item, OpenItem]]:
+    def _open_items(self, session: Session, account_id: int) -> dict[str, _Open]:
+        """The account's open items with their evidence, by id in the order they were raised.
+
+        In a session marked by `merge_in_order`, they are read once and then kept up to date in memory.
+        """
+        cache: dict[int, dict[str, _Open]] | None = session.info.get(_OPEN_CACHE)
+        if cache is not None and account_id in cache:
+            return cache[account_id]
         items = session.exec(
             select(Item)
             .where(Item.account_id == account_id, col(Item.status).in_(("open", "snoozed")))
             .order_by(Item.first_seen, Item.id)
         ).all()
-        evidence: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
+        evidence: dict[int, list[_EvidenceRow]] = defaultdict(list)
         if items:
             for item_id, span, external_id, text, thread in session.execute(
                 select(ItemEvidence.item_id, ItemEvidence.span, Source.external_id, Source.text,
@@ -95,18 +150,10 @@ class ItemStore:
                 .join(Source, col(Source.id) == ItemEvidence.source_id)
                 .where(col(ItemEvidence.item_id).in_([item.id for item in items])).order_by(ItemEvidence.id)
             ).all():
-                evidence[item_id].append((span, external_id, text, thread or external_id))
-        opened: list[tuple[Item, OpenItem]] = []
-        for item in items:
-            rows = evidence[item.id or 0]
-            opened.append((item, OpenItem(
-                id=str(item.id), kind=item.kind, summary=item.summary, owner=item.owner,
-                waiting_on=item.waiting_on, due=item.due, category=item.category,
-                source_ids=tuple(external_id for _, external_id, _, _ in rows),
-                evidence=tuple(text for _, _, text, _ in rows),
-                threads=tuple({thread for _, _, _, thread in rows}),
-                subject=subject_of(" ".join((item.summary, *(span for span, _, _, _ in rows)))),
-            )))
+                evidence[item_id].append(_EvidenceRow(span, external_id, text, thread or external_id))
+        opened = {str(item.id): _Open(item, evidence[item.id or 0]) for item in items}
+        if cache is not None:
+            cache[account_id] = opened
         return opened
 
     def sync_source(self, session: Session, *, source: Source, record: SourceRecord,
@@ -118,34 +165,42 @@ class ItemStore:
         extractor = self.choose(account) if self.choose and account else self.extractor
         extracted = extractor.extract(record, self._context(session, source))
         opened = self._open_items(session, source.account_id)
-        by_id = {str(item.id): item for item, _ in opened}
-        supported_by = {open_item.id: set(open_item.source_ids) for _, open_item in opened}
-        plan = plan_merge([o for _, o in opened], extracted, thread=record.thread or record.id, text=record.text)
-        self._touch_thread(session, source, opened)
+        in_order = sorted(opened.items(), key=lambda pair: (pair[1].item.first_seen, pair[1].item.id or 0))
+        snapshot = {item_id: entry.view() for item_id, entry in in_order}
+        plan = plan_merge(list(snapshot.values()), extracted, thread=record.thread or record.id, text=record.text)
+        self._touch_thread(session, source, opened.values())
+        evidence = _EvidenceRow("", source.external_id, source.text, source.thread_external_id or source.external_id)
+        entries = dict(opened)  # as the plan saw them: two actions may name one item
         for action in plan:
             if isinstance(action, Create):
-                self._create(session, source, action.extracted)
+                item = self._create(session, source, action.extracted)
+                opened[str(item.id)] = _Open(item, [evidence._replace(span=action.extracted.span)])
             elif isinstance(action, AddEvidence):
-                self._restate(session, source, by_id[action.item_id], action.extracted)
-            elif isinstance(action, Resolve) and record.id not in supported_by[action.item_id]:
+                entry = entries[action.item_id]
+                self._restate(session, source, entry.item, action.extracted)
+                entry.add(evidence._replace(span=action.extracted.span))
+            elif isinstance(action, Resolve) and record.id not in snapshot[action.item_id].source_ids:
                 # a message never resolves an item it supports itself
-                self._resolve(session, source, by_id[action.item_id], action.extracted)
+                self._resolve(session, source, entries[action.item_id].item, action.extracted)
+                opened.pop(action.item_id, None)
             elif isinstance(action, Supersede):
-                new = self._create(session, source, action.extracted)
-                old = by_id[action.old_item_id]
-                old.status, old.superseded_by_id, old.last_activity = "superseded", new.id, source.ts
+                item = self._create(session, source, action.extracted)
+                opened[str(item.id)] = _Open(item, [evidence._replace(span=action.extracted.span)])
+                old = entries[action.old_item_id].item
+                old.status, old.superseded_by_id, old.last_activity = "superseded", item.id, source.ts
                 session.add(old)
-                _log(session, old, actor=source.external_id, change="superseded", by=new.id)
+                _log(session, old, actor=source.external_id, change="superseded", by=item.id)
+                opened.pop(action.old_item_id, None)
         return extracted
 
     @staticmethod
-    def _touch_thread(session: Session, source: Source, opened: list[tuple[Item, OpenItem]]) -> None:
+    def _touch_thread(session: Session, source: Source, opened: Iterable[_Open]) -> None:
         """A reply in an item's thread is activity on it: it refreshes `last_activity` (so it is not stalled)."""
         thread = source.thread_external_id or source.external_id
-        for item, open_item in opened:
-            if thread in open_item.threads and source.ts > item.last_activity:
-                item.last_activity = source.ts
-                session.add(item)
+        for entry in opened:
+            if thread in entry.threads and source.ts > entry.item.last_activity:
+                entry.item.last_activity = source.ts
+                session.add(entry.item)
 
     def _evidence(self, session: Session, item: Item, source: Source, role: str, span: str, *,
                   new_item: bool = False) -> None:
@@ -194,6 +249,7 @@ class ItemStore:
 
         An edit (not `deleting`) keeps the evidence a person marked by hand (a message shortcut).
         """
+        session.info.get(_OPEN_CACHE, {}).pop(source.account_id, None)  # statuses change below: read them again
         query = select(ItemEvidence).where(ItemEvidence.source_id == source.id)
         if not deleting:
             query = query.where(ItemEvidence.role != MARKED)

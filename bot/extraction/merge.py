@@ -128,8 +128,9 @@ def subject_of(text: str) -> str:
     return ""
 
 
-def _tickets(text: str) -> set[str]:
-    return set(_TICKET.findall(text))
+@lru_cache(maxsize=2048)
+def _tickets(text: str) -> frozenset[str]:
+    return frozenset(_TICKET.findall(text))
 
 
 def _similarity(extracted: ExtractedItem, item: OpenItem, body: str = "") -> float:

@@ -1,0 +1,53 @@
+"""Filing a batch in one transaction (open items kept in memory) gives the same items as one record at a time."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlmodel import col, select
+
+from bot.container import Container
+from bot.record_io import read_records
+from bot.records import SourceRecord
+from bot.store.db import session_scope
+from bot.store.models import Account, Item, ItemEvidence, Source
+from tests.conftest import SHARED_DATA
+
+RECORDS = SHARED_DATA / "onboarding-dev" / "records.jsonl"
+ACCOUNTS = ("lumenfield", "harborline", "kestrel")  # supersession, resolutions across threads, relays
+
+
+def _records() -> list[SourceRecord]:
+    with RECORDS.open(encoding="utf-8") as handle:
+        return [r for r in read_records(handle) if isinstance(r, SourceRecord) and r.account in ACCOUNTS]
+
+
+def _state(container: Container, account_key: str) -> list[tuple]:
+    """Every item of the account with its fields and evidence, in a comparable form."""
+    with session_scope(container.engine) as session:
+        account = session.exec(select(Account).where(Account.key == account_key)).one()
+        items = session.exec(select(Item).where(Item.account_id == account.id).order_by(col(Item.id))).all()
+        ids = {item.id: n for n, item in enumerate(items)}
+        out = []
+        for item in items:
+            evidence = session.exec(
+                select(ItemEvidence.role, Source.external_id).join(Source, col(Source.id) == ItemEvidence.source_id)
+                .where(ItemEvidence.item_id == item.id).order_by(col(ItemEvidence.id))).all()
+            out.append((item.kind, item.summary, item.status, item.owner, item.waiting_on, item.due,
+                        item.category, item.visibility, item.first_seen, item.last_activity,
+                        ids.get(item.superseded_by_id), tuple(evidence)))
+        return out
+
+
+@pytest.mark.skipif(not RECORDS.exists(), reason="onboarding-dev is not next to the repository")
+def test_batched_filing_gives_the_same_items_as_one_record_at_a_time(container: Container) -> None:
+    records = _records()
+    for record in records:
+        container.ingest.ingest(replace(record, account=f"{record.account}-one"), account_key=f"{record.account}-one")
+    list(container.ingest.ingest_many([replace(r, account=f"{r.account}-many") for r in records], batch=100))
+
+    for account in ACCOUNTS:
+        one, many = _state(container, f"{account}-one"), _state(container, f"{account}-many")
+        assert len(one) > 10
+        assert many == one
