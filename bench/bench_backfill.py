@@ -32,7 +32,6 @@ from sqlmodel import func, select  # noqa: E402
 
 from bot.app import create_app, http_application  # noqa: E402
 from bot.container import Container  # noqa: E402
-from bot.ingest import INDEX_SOURCE  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.store.cursors import get_cursor  # noqa: E402
 from bot.store.db import session_scope  # noqa: E402
@@ -94,9 +93,9 @@ async def _backfill(messages: int, per_minute: float, with_index: bool, texts: l
         container = Container(settings)
         container.migrate()
         container.ingest  # noqa: B018 - load the extractor before timing
+        if not with_index:  # another process holds the index (as with CHROMA_URL, or a separate indexer)
+            container.hold_index = lambda: False  # type: ignore[method-assign]
         runtime = create_app(container)
-        if not with_index:
-            runtime.worker.batch_handlers.pop(INDEX_SOURCE, None)
         runner = web.AppRunner(http_application(runtime, with_scheduler=False), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()

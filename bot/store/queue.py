@@ -35,12 +35,9 @@ class ClaimedWork:
     attempts: int
 
 
-def enqueue(session: Session, *, kind: str, payload: dict[str, Any], run_after: datetime | None = None) -> WorkItem:
-    """Queue work in the caller's transaction."""
-    item = WorkItem(kind=kind, payload=json.dumps(payload, default=str), run_after=run_after or utcnow())
-    session.add(item)
-    session.flush()
-    return item
+def enqueue(session: Session, *, kind: str, payload: dict[str, Any], run_after: datetime | None = None) -> None:
+    """Queue work in the caller's transaction (written with the transaction's next flush or its commit)."""
+    session.add(WorkItem(kind=kind, payload=json.dumps(payload, default=str), run_after=run_after or utcnow()))
 
 
 class WorkQueue:
