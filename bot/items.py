@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.extraction import ExtractionContext
 from bot.extraction.merge import AddEvidence, Create, OpenItem, Resolve, Supersede, plan_merge, subject_of
@@ -58,13 +58,15 @@ def _log(session: Session, item: Item, *, actor: str, change: str, **detail: obj
 
 
 _OPEN_CACHE = "tandem.open_items"
+_RECENT = "tandem.recent_records"
 
 
 def merge_in_order(session: Session) -> None:
-    """Mark a transaction that files a batch of records in order: the merge step then reads each account's
-    open items once and keeps them up to date itself, instead of reading them again for every record.
-    Only for transactions where nothing but the merge step changes items."""
+    """Mark a transaction that files a batch of records in time order: the merge step then reads each
+    account's open items and latest messages once and keeps them up to date itself, instead of reading them
+    again for every record. Only for transactions where nothing but the merge step changes items."""
     session.info[_OPEN_CACHE] = {}
+    session.info[_RECENT] = {}
 
 
 class _EvidenceRow(NamedTuple):
@@ -116,18 +118,41 @@ class ItemStore:
         self.choose = choose
 
     def _context(self, session: Session, source: Source) -> ExtractionContext:
-        """The account's messages just before `source` (read as plain rows: this runs for every record)."""
-        rows = session.execute(
-            select(*_CONTEXT_COLUMNS)
-            .where(Source.account_id == source.account_id, Source.ts <= source.ts, Source.id != source.id,
-                   ~col(Source.deleted))
-            .order_by(col(Source.ts).desc())
-            .limit(CONTEXT_RECORDS)
-        ).all()
-        earlier = [_record_of_row(row) for row in reversed(rows)]
+        """The account's messages just before `source`. In a session marked by `merge_in_order`, they are kept
+        from record to record, and read again only when the store holds others in between."""
+        kept: dict[int, tuple[deque[SourceRecord], int]] | None = session.info.get(_RECENT)
+        last = kept.get(source.account_id) if kept is not None else None
+        if last is not None and self._nothing_between(session, last, source):
+            earlier = list(last[0])
+        else:
+            rows = session.execute(
+                select(*_CONTEXT_COLUMNS)
+                .where(Source.account_id == source.account_id, Source.ts <= source.ts, Source.id != source.id,
+                       ~col(Source.deleted))
+                .order_by(col(Source.ts).desc())
+                .limit(CONTEXT_RECORDS)
+            ).all()
+            earlier = [_record_of_row(row) for row in reversed(rows)]
+        if kept is not None:
+            recent = deque(earlier, maxlen=CONTEXT_RECORDS)
+            recent.append(_record_of_row(tuple(getattr(source, column.key) for column in _CONTEXT_COLUMNS)))
+            kept[source.account_id] = (recent, source.id or 0)
         people = {r.author: r.side for r in reversed(earlier)}
         people[source.author] = source.side
         return ExtractionContext(earlier=earlier, people=people, slack_users=_mentioned_users(session, source.text))
+
+    @staticmethod
+    def _nothing_between(session: Session, last: tuple[deque[SourceRecord], int], source: Source) -> bool:
+        """Whether the record kept last is the account's latest message before `source` (one count)."""
+        recent, last_id = last
+        if not recent or recent[-1].ts > source.ts:
+            return False
+        others = session.execute(
+            select(func.count()).select_from(Source)
+            .where(Source.account_id == source.account_id, Source.ts >= recent[-1].ts, Source.ts <= source.ts,
+                   col(Source.id).not_in((last_id, source.id or 0)), ~col(Source.deleted))
+        ).scalar_one()
+        return others == 0
 
     def _open_items(self, session: Session, account_id: int) -> dict[str, _Open]:
         """The account's open items with their evidence, by id in the order they were raised.
@@ -171,17 +196,18 @@ class ItemStore:
         self._touch_thread(session, source, opened.values())
         evidence = _EvidenceRow("", source.external_id, source.text, source.thread_external_id or source.external_id)
         entries = dict(opened)  # as the plan saw them: two actions may name one item
+        added: set[tuple[int, str]] | None = set() if new else None
         for action in plan:
             if isinstance(action, Create):
                 item = self._create(session, source, action.extracted)
                 opened[str(item.id)] = _Open(item, [evidence._replace(span=action.extracted.span)])
             elif isinstance(action, AddEvidence):
                 entry = entries[action.item_id]
-                self._restate(session, source, entry.item, action.extracted)
+                self._restate(session, source, entry.item, action.extracted, added)
                 entry.add(evidence._replace(span=action.extracted.span))
             elif isinstance(action, Resolve) and record.id not in snapshot[action.item_id].source_ids:
                 # a message never resolves an item it supports itself
-                self._resolve(session, source, entries[action.item_id].item, action.extracted)
+                self._resolve(session, source, entries[action.item_id].item, action.extracted, added)
                 opened.pop(action.item_id, None)
             elif isinstance(action, Supersede):
                 item = self._create(session, source, action.extracted)
@@ -203,10 +229,18 @@ class ItemStore:
                 session.add(entry.item)
 
     def _evidence(self, session: Session, item: Item, source: Source, role: str, span: str, *,
-                  new_item: bool = False) -> None:
-        exists = None if new_item else session.exec(select(ItemEvidence).where(
-            ItemEvidence.item_id == item.id, ItemEvidence.source_id == source.id, ItemEvidence.role == role)).first()
-        if exists is None:
+                  new_item: bool = False, added: set[tuple[int, str]] | None = None) -> None:
+        """Link the source to the item in `role` once. `added`: the links this sync made so far, for a source
+        that is new (it can have no others, so the store need not be asked)."""
+        key = (item.id or 0, role)
+        if added is not None:
+            exists = key in added
+            added.add(key)
+        else:
+            exists = not new_item and session.exec(select(ItemEvidence).where(
+                ItemEvidence.item_id == item.id, ItemEvidence.source_id == source.id,
+                ItemEvidence.role == role)).first() is not None
+        if not exists:
             session.add(ItemEvidence(item_id=item.id or 0, source_id=source.id or 0, role=role, span=span))
         if role != "resolved" and source.visibility == "internal":
             item.visibility = "internal"
@@ -225,8 +259,9 @@ class ItemStore:
         _log(session, item, actor=source.external_id, change="created")
         return item
 
-    def _restate(self, session: Session, source: Source, item: Item, extracted: ExtractedItem) -> None:
-        self._evidence(session, item, source, "restated", extracted.span)
+    def _restate(self, session: Session, source: Source, item: Item, extracted: ExtractedItem,
+                 added: set[tuple[int, str]] | None) -> None:
+        self._evidence(session, item, source, "restated", extracted.span, added=added)
         if extracted.owner:
             item.owner = extracted.owner
         if extracted.due:
@@ -237,8 +272,9 @@ class ItemStore:
         session.add(item)
         _log(session, item, actor=source.external_id, change="restated")
 
-    def _resolve(self, session: Session, source: Source, item: Item, extracted: ExtractedItem) -> None:
-        self._evidence(session, item, source, "resolved", extracted.span)
+    def _resolve(self, session: Session, source: Source, item: Item, extracted: ExtractedItem,
+                 added: set[tuple[int, str]] | None) -> None:
+        self._evidence(session, item, source, "resolved", extracted.span, added=added)
         item.status = CLOSED_ON_RESOLVE.get(item.kind, "resolved")
         item.last_activity = max(item.last_activity, source.ts)
         session.add(item)
@@ -250,6 +286,7 @@ class ItemStore:
         An edit (not `deleting`) keeps the evidence a person marked by hand (a message shortcut).
         """
         session.info.get(_OPEN_CACHE, {}).pop(source.account_id, None)  # statuses change below: read them again
+        session.info.get(_RECENT, {}).pop(source.account_id, None)  # an edited or deleted message: read again
         query = select(ItemEvidence).where(ItemEvidence.source_id == source.id)
         if not deleting:
             query = query.where(ItemEvidence.role != MARKED)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -51,3 +53,42 @@ def test_batched_filing_gives_the_same_items_as_one_record_at_a_time(container: 
         one, many = _state(container, f"{account}-one"), _state(container, f"{account}-many")
         assert len(one) > 10
         assert many == one
+
+
+class _RecordingExtractor:
+    """Wraps the extractor and notes, per record, which earlier messages it was given as context."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seen: dict[str, list[str]] = {}
+
+    def extract(self, record: SourceRecord, context: Any) -> list:
+        self.seen[record.id] = [r.id for r in context.earlier]
+        return self.inner.extract(record, context)
+
+
+def _note(n: int, account: str) -> SourceRecord:
+    return SourceRecord(id=f"m{n}", account=account, kind="slack", ts=datetime(2026, 3, 2, 9, n, tzinfo=UTC),
+                        author="Rosa Vendor", text=f"Note {n}: the import is on track.", side="vendor")
+
+
+def _contexts(container: Container, recording: _RecordingExtractor, account: str, *, batched: bool) -> dict:
+    for n in (1, 3, 5):  # stored earlier, one at a time (live messages)
+        container.ingest.ingest(_note(n, account), account_key=account)
+    later = [_note(n, account) for n in (2, 4, 6, 7)]
+    if batched:
+        list(container.ingest.ingest_many(later))
+    else:
+        for record in later:
+            container.ingest.ingest(record, account_key=account)
+    return {record.id: recording.seen[record.id] for record in later}
+
+
+def test_a_batch_sees_messages_stored_in_between_by_others(container: Container) -> None:
+    store = container.ingest.items
+    recording = _RecordingExtractor(store.extractor)
+    store.extractor, store.choose = recording, None
+    one_at_a_time = _contexts(container, recording, "single", batched=False)
+    batched = _contexts(container, recording, "batched", batched=True)
+    assert batched == one_at_a_time
+    assert one_at_a_time["m4"] == ["m1", "m2", "m3"] and one_at_a_time["m7"] == ["m1", "m2", "m3", "m4", "m5", "m6"]
