@@ -142,7 +142,8 @@ class AskService:
         """A cited answer from the scope only, or a plain "nothing found"."""
         keys = [a.key for a in scope.accounts]
         try:
-            hits = self.retriever.search(question, accounts=keys, visibilities=scope.visibilities)
+            hits = self.retriever.search(question, accounts=keys, visibilities=scope.visibilities,
+                                         limit=self.retriever.answer_hits)
         except Exception as exc:
             if not unavailable(exc):
                 raise

@@ -43,6 +43,11 @@ class AnswerConfig:
     coverage_weight: float = 0.6
     min_relevance: float = 0.76
 
+    @property
+    def hits_needed(self) -> int:
+        """How many of a search's hits an answer reads."""
+        return max(self.hits_considered, self.coverage_hits)
+
 
 @dataclass(frozen=True)
 class Candidate:

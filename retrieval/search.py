@@ -15,7 +15,7 @@ import numpy as np
 
 from retrieval.embeddings import query_vector
 from retrieval.index import VectorIndex
-from retrieval.keyword import KeywordIndex
+from retrieval.keyword import KeywordHit, KeywordIndex
 from retrieval.types import VISIBILITIES, Chunk, Hit
 
 
@@ -24,6 +24,11 @@ class SearchConfig:
     """Fusion settings (weighted reciprocal rank fusion), tuned on the evaluation sets.
 
     A weight of 0 leaves that side out entirely (keyword-only or vector-only search).
+
+    Second hop: the top `second_hop_seeds` hits' own text is searched again (by keywords, and by
+    the stored vector), `second_hop_limit` chunks each; those rankings, `second_hop_weight` in all,
+    re-rank what follows the first `kept_first` hits, which stay as they are. It finds sources that
+    share words with the answer but not with the question. A weight or seed count of 0 turns it off.
     """
 
     candidates: int = 60
@@ -32,6 +37,11 @@ class SearchConfig:
     keyword_weight: float = 1.0
     recency_weight: float = 0.3
     status_recency_weight: float = 2.5
+    second_hop_weight: float = 0.5
+    second_hop_seeds: int = 2
+    second_hop_limit: int = 30
+    kept_first: int = 5
+    seed_chars: int = 1000
 
 
 _STATUS = re.compile(
@@ -84,25 +94,32 @@ class HybridSearch:
         if not question.strip() or not accounts or not visibilities:
             return []
         cfg = self.config
+        hits, vector, cosine = self._first_hop(question, accounts, visibilities)
+        if cfg.second_hop_weight > 0 and cfg.second_hop_seeds > 0 and limit > cfg.kept_first and hits:
+            hits = self._second_hop(hits, accounts, visibilities)
+        hits = hits[:limit]
+        if vector is not None:
+            hits = self._with_similarities(hits, vector, cosine)
+        return hits
+
+    def _first_hop(
+        self, question: str, accounts: list[str], visibilities: list[str]
+    ) -> tuple[list[Hit], np.ndarray | None, dict[str, float]]:
+        """Every candidate source for the question, fused and ranked; also the question's vector
+        (None for keyword-only search) and the chunk cosines the vector search found."""
+        cfg = self.config
         vector_ranked: list[tuple[Chunk, float]] = []
         vector: np.ndarray | None = None
         if cfg.vector_weight > 0:
             vector = query_vector(self.vectors.embedder, question)
-            for account in accounts:
-                vector_ranked += self.vectors.query(account, vector, visibilities=visibilities, limit=cfg.candidates)
-            vector_ranked.sort(key=lambda pair: -pair[1])
+            vector_ranked = self._nearest(vector, accounts, visibilities, cfg.candidates)
         keyword_ranked = (
             self.keywords.search(question, accounts=accounts, visibilities=visibilities, limit=cfg.candidates)
             if cfg.keyword_weight > 0
             else []
         )
         chunks: dict[str, Chunk] = {c.id: c for c, _ in vector_ranked}
-        missing: dict[str, list[str]] = defaultdict(list)
-        for k in keyword_ranked:
-            if k.chunk_id not in chunks:
-                missing[k.account].append(k.chunk_id)
-        for account, ids in missing.items():
-            chunks.update({c.id: c for c in self.vectors.get(account, ids)})
+        chunks.update(self._chunks_of([k for k in keyword_ranked if k.chunk_id not in chunks]))
 
         fused: dict[str, float] = defaultdict(float)
         cosine: dict[str, float] = {}
@@ -117,10 +134,76 @@ class HybridSearch:
         recency = cfg.status_recency_weight if asks_for_status(question) else cfg.recency_weight
         if recency > 0:
             hits = self._add_recency(hits, recency, cfg.rrf_k)
-        hits = hits[:limit]
-        if vector is not None:
-            hits = self._with_similarities(hits, vector, cosine)
-        return hits
+        return hits, vector, cosine
+
+    def _nearest(
+        self, vector: np.ndarray, accounts: list[str], visibilities: list[str], limit: int
+    ) -> list[tuple[Chunk, float]]:
+        """Each account's `limit` nearest chunks to `vector`, with their cosines, best first."""
+        ranked: list[tuple[Chunk, float]] = []
+        for account in accounts:
+            ranked += self.vectors.query(account, vector, visibilities=visibilities, limit=limit)
+        return sorted(ranked, key=lambda pair: -pair[1])
+
+    def _chunks_of(self, keyword_hits: Sequence[KeywordHit]) -> dict[str, Chunk]:
+        """The chunks of keyword hits by id, read from the vector index (each once, one read per account)."""
+        wanted: dict[str, dict[str, None]] = defaultdict(dict)
+        for k in keyword_hits:
+            wanted[k.account][k.chunk_id] = None
+        return {c.id: c for account, ids in wanted.items() for c in self.vectors.get(account, list(ids))}
+
+    def _second_hop(self, hits: list[Hit], accounts: list[str], visibilities: list[str]) -> list[Hit]:
+        """The first `kept_first` hits as they are, then the rest re-ranked with the seeds' rankings
+        fused in (sources found only by those rankings join with that score alone)."""
+        cfg = self.config
+        head, rest = hits[: cfg.kept_first], hits[cfg.kept_first :]
+        rankings = self._seed_rankings(hits, accounts, visibilities)
+        weight = cfg.second_hop_weight / cfg.second_hop_seeds
+        bonus: dict[tuple[str, str], float] = defaultdict(float)
+        found: dict[tuple[str, str], dict[str, Chunk]] = defaultdict(dict)
+        for ranking in rankings:
+            for rank, source in enumerate(dict.fromkeys((c.account, c.source_id) for c in ranking)):
+                bonus[source] += weight / (cfg.rrf_k + rank + 1)
+            for chunk in ranking:
+                found[(chunk.account, chunk.source_id)].setdefault(chunk.id, chunk)
+        known = {(h.account, h.source_id) for h in hits}
+        rescored = [replace(h, score=h.score + bonus.get((h.account, h.source_id), 0.0)) for h in rest]
+        rescored += [
+            Hit(chunk=next(iter(chunks.values())), score=bonus[source], chunks=tuple(chunks.values()))
+            for source, chunks in found.items()
+            if source not in known
+        ]
+        return head + sorted(rescored, key=lambda h: (-h.score, h.chunk.source_id))
+
+    def _seed_rankings(self, hits: list[Hit], accounts: list[str], visibilities: list[str]) -> list[list[Chunk]]:
+        """For each seed (top hit), the chunks nearest its stored vector and those best matching its
+        text by keywords, `second_hop_limit` each, best first; all within the given scope."""
+        cfg = self.config
+        seeds = hits[: cfg.second_hop_seeds]
+        stored = self._stored_vectors([s.chunk for s in seeds])
+        rankings: list[list[Chunk]] = []
+        keyword_rankings: list[list[KeywordHit]] = []
+        for seed in seeds:
+            if seed.chunk.id in stored:
+                nearest = self._nearest(stored[seed.chunk.id], accounts, visibilities, cfg.second_hop_limit)
+                rankings.append([c for c, _ in nearest[: cfg.second_hop_limit]])
+            text = seed.chunk.text[: cfg.seed_chars]
+            keyword_rankings.append(
+                self.keywords.search(text, accounts=accounts, visibilities=visibilities, limit=cfg.second_hop_limit)
+            )
+        chunks = {c.id: c for hit in hits for c in hit.chunks} | {c.id: c for r in rankings for c in r}
+        chunks.update(self._chunks_of([k for r in keyword_rankings for k in r if k.chunk_id not in chunks]))
+        rankings += [[chunks[k.chunk_id] for k in r if k.chunk_id in chunks] for r in keyword_rankings]
+        return [[c for c in r if c.account in accounts and c.visibility in visibilities] for r in rankings]
+
+    def _stored_vectors(self, chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
+        """The stored vectors of chunks by id (one read per account; nothing is embedded)."""
+        wanted: dict[str, dict[str, None]] = defaultdict(dict)
+        for chunk in chunks:
+            wanted[chunk.account][chunk.id] = None
+        return {
+            cid: v for account, ids in wanted.items() for cid, v in self.vectors.vectors_of(account, list(ids)).items()
+        }
 
     def _with_similarities(self, hits: list[Hit], vector: np.ndarray, cosine: dict[str, float]) -> list[Hit]:
         """Give every chunk of the hits its cosine to the question; chunks found by keywords alone

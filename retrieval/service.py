@@ -64,6 +64,12 @@ class Retriever:
         """True when the account was indexed with another embedding model: drop it and index again."""
         return self.search_index.needs_rebuild(account)
 
+    @property
+    def answer_hits(self) -> int:
+        """How many hits an answer reads: searching for answers asks for no more (a longer list costs more)."""
+        offline = self.answerer.offline if isinstance(self.answerer, LLMAnswerer) else self.answerer
+        return offline.config.hits_needed
+
     def search(
         self, question: str, *, accounts: Sequence[str], visibilities: Sequence[str], limit: int = 10
     ) -> list[Hit]:
@@ -83,7 +89,7 @@ class Retriever:
 
         `avoid`: names never to quote a sentence about (e.g. the workspace's other account names).
         """
-        hits = self.search(question, accounts=accounts, visibilities=visibilities)
+        hits = self.search(question, accounts=accounts, visibilities=visibilities, limit=self.answer_hits)
         weights = self.search_index.keywords.term_weights(question, accounts=accounts, visibilities=visibilities)
         return self.answerer.answer(question, hits, account_label=account_label, term_weights=weights, avoid=avoid)
 

@@ -48,8 +48,9 @@ def visibilities_for(asker_side: str, channel_visibility: str) -> list[str]:
 
 
 def methods(base: SearchConfig) -> dict[str, SearchConfig]:
-    """The compared rankings: hybrid, and plain keyword (BM25) or vector ranking with no recency prior."""
-    plain = replace(base, recency_weight=0.0, status_recency_weight=0.0)
+    """The compared rankings: hybrid, and plain keyword (BM25) or vector ranking with no recency prior
+    and no second hop."""
+    plain = replace(base, recency_weight=0.0, status_recency_weight=0.0, second_hop_weight=0.0)
     return {
         "hybrid": base,
         "bm25": replace(plain, vector_weight=0.0),
