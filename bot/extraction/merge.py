@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property
 
 from bot.extraction.similarity import content_stems, overlap
 from bot.records import ExtractedItem
@@ -68,20 +68,41 @@ class OpenItem:
     threads: tuple[str, ...] = ()
     subject: str = ""
 
-    def text(self) -> str:
+    # The derived texts and word sets below are computed once per item view: the merge step compares
+    # every open item with every new record, and the store keeps a view until the item changes.
+
+    @cached_property
+    def _text(self) -> str:
         return " ".join((self.summary, *self.evidence))
+
+    @cached_property
+    def _stems(self) -> frozenset[str]:
+        return content_stems(self._text)
+
+    @cached_property
+    def _focus(self) -> frozenset[str]:
+        return content_stems(self.short_text())
+
+    @cached_property
+    def tickets(self) -> frozenset[str]:
+        """Ticket ids named in the summary or the evidence."""
+        return _tickets(self._text)
+
+    def text(self) -> str:
+        """The summary and every evidence text."""
+        return self._text
 
     def short_text(self) -> str:
         """The summary and the short evidence texts (a long transcript mentions every date of the project)."""
         return " ".join((self.summary, *(e for e in self.evidence if len(e) <= SHORT_EVIDENCE)))
 
-    def stems(self) -> set[str]:
+    def stems(self) -> frozenset[str]:
         """Content stems of the summary and every evidence text."""
-        return content_stems(self.text())
+        return self._stems
 
-    def focus(self) -> set[str]:
+    def focus(self) -> frozenset[str]:
         """Content stems of the summary and the short evidence texts (a long transcript says too much)."""
-        return content_stems(" ".join((self.summary, *(e for e in self.evidence if len(e) <= SHORT_EVIDENCE))))
+        return self._focus
 
 
 @dataclass(frozen=True)
@@ -118,17 +139,14 @@ class Create:
 Action = AddEvidence | Resolve | Supersede | Create
 
 
-@lru_cache(maxsize=4096)
 def subject_of(text: str) -> str:
-    """A coarse subject key for decisions ("go_live", "tax", ...); empty when none applies (memoised: the
-    merge step asks it of every open item for every record)."""
+    """A coarse subject key for decisions ("go_live", "tax", ...); empty when none applies."""
     for name, pattern in _SUBJECTS:
         if pattern.search(text):
             return name
     return ""
 
 
-@lru_cache(maxsize=2048)
 def _tickets(text: str) -> frozenset[str]:
     return frozenset(_TICKET.findall(text))
 
@@ -139,7 +157,7 @@ def _similarity(extracted: ExtractedItem, item: OpenItem, body: str = "") -> flo
     new_text = f"{extracted.summary or ''} {extracted.span}"
     new_stems = content_stems(new_text)
     score = max(overlap(new_stems, item.focus()), CONTAINMENT_WEIGHT * _containment(new_stems, item.stems()))
-    if _tickets(f"{new_text} {body}") & _tickets(item.text()):
+    if _tickets(f"{new_text} {body}") & item.tickets:
         score += TICKET_BONUS
     return score
 
@@ -177,11 +195,10 @@ def _resolution_score(item: OpenItem, record_stems: set[str], body: str, thread:
                       extracted: ExtractedItem) -> float:
     """How well a resolving record fits an open item: shared content (both ways), a shared ticket id,
     the same thread, and the ball in court (the party the item waited on reports it done)."""
-    item_text = item.text()
     summary_stems = content_stems(item.summary)
     covered = len(summary_stems & record_stems) / len(summary_stems) if summary_stems else 0.0
     score = 0.5 * covered + overlap(record_stems, item.focus())
-    if _tickets(body) & _tickets(item_text):
+    if _tickets(body) & item.tickets:
         score += TICKET_BONUS
     if thread and thread in item.threads:
         score += SAME_THREAD_BONUS

@@ -15,10 +15,21 @@ _STOP = frozenset(
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-@lru_cache(maxsize=2048)
+CACHED_TEXT = 2000  # content stems of texts up to this long are memoised (messages; not transcripts)
+
+
 def content_stems(text: str) -> frozenset[str]:
-    """Lower-cased content words cut to five characters (a crude stem), stop words removed (memoised: the
-    merge step compares every open item's evidence with every new record)."""
+    """Lower-cased content words cut to five characters (a crude stem), stop words removed."""
+    return _short_text_stems(text) if len(text) <= CACHED_TEXT else _stems(text)
+
+
+@lru_cache(maxsize=4096)
+def _short_text_stems(text: str) -> frozenset[str]:
+    """`_stems`, memoised: the extractor and the merge step compare the same recent messages again and again."""
+    return _stems(text)
+
+
+def _stems(text: str) -> frozenset[str]:
     return frozenset(w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1)
 
 
