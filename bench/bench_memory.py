@@ -27,14 +27,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from bench.common import ROOT, finish, free_port, machine, table, target
 from bench.populate import sentence
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
 from bot.store.models import Account, ChannelLink
 from bot.store.queue import WorkQueue
+from tests.integration.serving import wait_until_healthy
 from tests.slack_double import SlackDouble, SlackSender, event_callback
 from tests.slack_double.events import app_mention, message
 from tests.slack_double.state import DEFAULT_BOT_USER_ID
@@ -125,21 +124,6 @@ async def wait_idle(queue: WorkQueue, timeout: float) -> float:
     return time.perf_counter() - started
 
 
-async def wait_healthy(port: int, timeout: float = 120) -> None:
-    """Until GET /healthz answers 200."""
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as reply:
-                    if reply.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the server did not come up")
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Start the server, go through the phases, stop it; returns the result."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,7 +148,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             timings: dict[str, float] = {}
             try:
                 started = time.perf_counter()
-                await wait_healthy(port)
+                await wait_until_healthy(port, timeout=120, interval=0.2)
                 timings["start-up"] = time.perf_counter() - started
                 sampler.phase = "idle"
                 await asyncio.sleep(args.idle)
