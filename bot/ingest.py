@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
-from bot.items import merge_in_order
 from bot.records import ExtractedItem, SourceRecord
 from bot.store import repos
 from bot.store.db import session_scope
@@ -37,6 +36,10 @@ class ItemSync(Protocol):
 
     def withdraw_source(self, session: Session, *, source: Source) -> None:
         """Take a deleted source out of every item's evidence."""
+        ...
+
+    def merge_in_order(self, session: Session) -> None:
+        """Mark `session` as filing records in time order (state may then be kept from record to record)."""
         ...
 
 
@@ -103,6 +106,11 @@ class IngestService:
         if pending:
             yield from self._batch(pending)
 
+    def in_order(self, session: Session) -> None:
+        """Declare that `session` ingests records in time order and nothing else changes items in it."""
+        if self.items:
+            self.items.merge_in_order(session)
+
     def ingest_in(self, session: Session, record: SourceRecord, *, account_key: str,
                   author_user_id: str | None = None) -> IngestResult:
         """Ingest one record inside the caller's transaction (when something else must commit with it)."""
@@ -111,7 +119,7 @@ class IngestService:
     def _batch(self, records: list[SourceRecord]) -> list[IngestResult]:
         keys = [repos.normalise_account_key(r.account or "") for r in records]
         with session_scope(self.engine) as session:
-            merge_in_order(session)
+            self.in_order(session)
             return [self._ingest_in(session, record, key, None) for record, key in zip(records, keys, strict=True)]
 
     def _ingest_in(self, session: Session, record: SourceRecord, key: str, author_user_id: str | None) -> IngestResult:

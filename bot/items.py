@@ -117,6 +117,11 @@ class ItemStore:
         self.extractor = extractor
         self.choose = choose
 
+    @staticmethod
+    def merge_in_order(session: Session) -> None:
+        """See `merge_in_order`."""
+        merge_in_order(session)
+
     def _context(self, session: Session, source: Source) -> ExtractionContext:
         """The account's messages just before `source`. In a session marked by `merge_in_order`, they are kept
         from record to record, and read again only when the store holds others in between."""

@@ -29,7 +29,6 @@ from sqlmodel import Session
 
 from bot.clock import Clock, utcnow
 from bot.ingest import IngestService
-from bot.items import merge_in_order
 from bot.records import SourceRecord
 from bot.store.cursors import clear_cursor, get_cursor, set_cursor
 from bot.store.db import session_scope
@@ -310,7 +309,7 @@ class ChannelBackfill:
             if not self._still_at(session, state.channel, state.step):
                 return None
             batch = cursor_name(state.channel)
-            merge_in_order(session)
+            self.ingest.in_order(session)
             for record, user_id in take_oldest(session, batch=batch, limit=FILE_BATCH):
                 self.ingest.ingest_in(session, record, account_key=account_key, author_user_id=user_id)
             left = count_staged(session, batch=batch)
