@@ -8,30 +8,36 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from bot.store import repos
-from bot.store.db import session_scope
-from bot.store.queue import enqueue
+from bot.store.queue import enqueue_rows
 
 SLACK_EVENT = "slack.event"
 
 
-def _record(session: Session, body: dict[str, Any]) -> bool:
+def _identity(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(event id, event type) of a delivery worth queueing, else None."""
     event = body.get("event") or {}
     event_id = body.get("event_id")
     if not isinstance(event, dict) or not isinstance(event_id, str) or not event_id:
-        return False
-    if not repos.remember_event(session, event_id=event_id, kind=str(event.get("type", ""))):
-        return False
-    enqueue(session, kind=SLACK_EVENT, payload={"event_id": event_id, "team_id": body.get("team_id"), "event": event})
-    return True
+        return None
+    return event_id, str(event.get("type", ""))
 
 
 def accept_events(engine: Engine, bodies: Sequence[dict[str, Any]]) -> list[bool]:
-    """Queue Events API deliveries once each, in one transaction; False for a redelivery (same `event_id`)."""
-    with session_scope(engine) as session:
-        return [_record(session, body) for body in bodies]
+    """Queue Events API deliveries once each, in one transaction; False for a redelivery (same `event_id`).
+
+    Plain SQL rather than ORM objects: this runs before every ack, and the ORM's unit of work cost
+    about ten times the commit itself."""
+    identities = [_identity(body) for body in bodies]
+    wanted = [i for i in identities if i is not None]
+    with engine.begin() as connection:
+        fresh = iter(repos.remember_events(connection, wanted))
+        accepted = [identity is not None and next(fresh) for identity in identities]
+        enqueue_rows(connection, kind=SLACK_EVENT, payloads=[
+            {"event_id": body["event_id"], "team_id": body.get("team_id"), "event": body.get("event") or {}}
+            for body, ok in zip(bodies, accepted, strict=True) if ok])
+    return accepted
 
 
 class EventIntake:

@@ -9,12 +9,13 @@ for each other. A claim is a lease: work held by a worker that died is taken ove
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, func, select
 
 from bot.clock import utcnow
@@ -38,6 +39,17 @@ class ClaimedWork:
 def enqueue(session: Session, *, kind: str, payload: dict[str, Any], run_after: datetime | None = None) -> None:
     """Queue work in the caller's transaction (written with the transaction's next flush or its commit)."""
     session.add(WorkItem(kind=kind, payload=json.dumps(payload, default=str), run_after=run_after or utcnow()))
+
+
+def enqueue_rows(connection: Connection, *, kind: str, payloads: Sequence[dict[str, Any]]) -> None:
+    """`enqueue` for the intake's hot path: queue `payloads` as work of `kind` in plain SQL, on the caller's
+    connection and in its transaction, runnable now."""
+    if not payloads:
+        return
+    now = utcnow()
+    connection.execute(insert(WorkItem.__table__), [
+        {"kind": kind, "payload": json.dumps(p, default=str), "status": "queued", "attempts": 0, "run_after": now,
+         "created_at": now} for p in payloads])
 
 
 class WorkQueue:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -168,6 +170,20 @@ def remember_event(session: Session, *, event_id: str, kind: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def remember_events(connection: Connection, events: Sequence[tuple[str, str]]) -> list[bool]:
+    """`remember_event` for the intake's hot path, in plain SQL on the caller's connection: each
+    (event id, kind) inserted unless present; False for one seen before (also earlier in `events`)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = ProcessedEvent.__table__
+    statement = (dialect.insert(table).on_conflict_do_nothing(index_elements=["event_id"])
+                 .returning(table.c.event_id))  # a row back only when inserted (rowcount is not portable)
+    now = utcnow()
+    return [
+        connection.execute(statement, {"event_id": event_id, "kind": kind, "received_at": now}).first() is not None
+        for event_id, kind in events
+    ]
 
 
 def get_cached_user(session: Session, *, user_id: str) -> SlackUser | None:

@@ -15,6 +15,7 @@ from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Source, WorkItem
 from bot.store.queue import WorkQueue, enqueue
+from handlers.intake import SLACK_EVENT, accept_events
 
 EXPECTED_TABLES = {
     "accounts", "channel_links", "sources", "items", "item_evidence", "item_events", "nudges",
@@ -60,6 +61,22 @@ def test_remember_event_is_false_on_redelivery(container: Container) -> None:
         assert repos.remember_event(session, event_id="Ev1", kind="message") is True
     with session_scope(container.engine) as session:
         assert repos.remember_event(session, event_id="Ev1", kind="message") is False
+
+
+def test_event_intake_queues_each_event_once_and_skips_junk(container: Container) -> None:
+    def delivery(event_id: str, text: str) -> dict:
+        return {"event_id": event_id, "team_id": "T1", "event": {"type": "message", "text": text}}
+
+    first = accept_events(container.engine, [delivery("Ev1", "one"), delivery("Ev1", "one again"),
+                                             {"event_id": "Ev2", "event": "not an object"}, delivery("Ev3", "three")])
+    later = accept_events(container.engine, [delivery("Ev3", "three, redelivered"), delivery("Ev4", "four")])
+    assert (first, later) == ([True, False, False, True], [False, True])
+    queue = WorkQueue(container.engine, worker_id="w1")
+    taken = [queue.claim() for _ in range(4)]
+    assert [(w.kind, w.payload["event_id"], w.payload["event"]["text"]) for w in taken if w] == [
+        (SLACK_EVENT, "Ev1", "one"), (SLACK_EVENT, "Ev3", "three"), (SLACK_EVENT, "Ev4", "four")]
+    with session_scope(container.engine) as session:
+        assert repos.remember_event(session, event_id="Ev4", kind="message") is False  # the ORM path agrees
 
 
 def test_queue_hands_each_item_to_exactly_one_worker(container: Container) -> None:
