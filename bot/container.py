@@ -25,7 +25,7 @@ from bot.ingest import INDEX_SOURCE, REINDEX, UNINDEX_SOURCE, IngestService
 from bot.items import ItemStore
 from bot.purge import ChunkForgetter
 from bot.settings import Settings
-from bot.store.db import make_engine, session_scope
+from bot.store.db import make_engine, read_only, session_scope
 from bot.store.migrate import upgrade
 from bot.store.models import Account
 from bot.store.queue import WorkQueue, enqueue
@@ -126,8 +126,10 @@ class Container:
     def retriever(self) -> Retriever:
         """Vector (Chroma: CHROMA_URL, else embedded at CHROMA_PATH) and SQL keyword search, and answers."""
         if self.settings.chroma_url:
-            return Retriever.server(self.settings.chroma_url, self.engine, embedder=self.embedder)
-        return Retriever.embedded(str(self.settings.effective_chroma_path), self.engine, embedder=self.embedder)
+            return Retriever.server(self.settings.chroma_url, self.engine, embedder=self.embedder,
+                                    reader=read_only(self.engine))
+        return Retriever.embedded(str(self.settings.effective_chroma_path), self.engine, embedder=self.embedder,
+                                  reader=read_only(self.engine))
 
     @cached_property
     def indexer(self) -> IndexService:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.store.db import read_only
+
 log = logging.getLogger(__name__)
 
 OK = "ok"
@@ -45,7 +47,7 @@ class HealthCheck:
     def store(self) -> str:
         """"ok", or "unreachable" when a `SELECT 1` fails."""
         try:
-            with self.engine.connect() as connection:
+            with read_only(self.engine).connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001 - any failure means unhealthy; the class name is logged
             log.warning("healthz: the store did not answer (%s)", type(exc).__name__)

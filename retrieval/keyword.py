@@ -60,13 +60,16 @@ def _search_terms(terms: Sequence[str]) -> list[str]:
 class KeywordIndex:
     """Full-text index of chunks, searched per account and visibility.
 
-    `table` names the index's table (and, on SQLite, `<table>_fts`); tests pass a unique one.
+    `table` names the index's table (and, on SQLite, `<table>_fts`); tests pass a unique one. `reader`
+    is the engine searches and counts use (default `engine`): the store passes one whose connections
+    begin read-only, so a search never takes SQLite's write lock.
     """
 
-    def __init__(self, engine: Engine, *, table: str = "retrieval_keyword_chunks") -> None:
+    def __init__(self, engine: Engine, *, table: str = "retrieval_keyword_chunks", reader: Engine | None = None) -> None:
         if not _IDENTIFIER.match(table):
             raise ValueError(f"bad table name: {table!r}")
         self.engine = engine
+        self.reader = reader or engine
         self.table = table
         self.dialect = engine.dialect.name
         if self.dialect not in ("sqlite", "postgresql"):
@@ -167,7 +170,7 @@ class KeywordIndex:
 
     def count(self, account: str) -> int:
         """Number of chunks indexed for an account."""
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return int(
                 conn.execute(text(f"SELECT count(*) FROM {self.table} WHERE account = :a"), {"a": account}).scalar_one()
             )
@@ -203,13 +206,13 @@ class KeywordIndex:
                 f" AND scope : ({' OR '.join(_scope_token('v', v) for v in visibilities)})"
             )
             sql = text(f"SELECT count(*) FROM {self.table}_fts WHERE {self.table}_fts MATCH :m")
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 total = conn.execute(sql, {"m": scope}).scalar_one()
                 counts = {t: conn.execute(sql, {"m": f'{scope} AND body : "{t}"'}).scalar_one() for t in terms}
         else:
             where = f"FROM {self.table} WHERE account = ANY(:a) AND visibility = ANY(:v)"
             params: dict[str, object] = {"a": accounts, "v": visibilities}
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 total = conn.execute(text(f"SELECT count(*) {where}"), params).scalar_one()
                 counts = {
                     t: conn.execute(
@@ -236,7 +239,7 @@ class KeywordIndex:
             " ORDER BY score DESC LIMIT :limit"
         )
         params = {"m": match, "accounts": _json_list(accounts), "vis": _json_list(visibilities), "limit": limit}
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(text(sql), params).all()
         return [KeywordHit(r[0], r[1], r[2], float(r[3])) for r in rows]
 
@@ -250,7 +253,7 @@ class KeywordIndex:
             " ORDER BY score DESC LIMIT :limit"
         )
         params = {"q": " | ".join(terms), "accounts": accounts, "vis": visibilities, "limit": limit}
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(text(sql), params).all()
         return [KeywordHit(r[0], r[1], r[2], float(r[3])) for r in rows]
 

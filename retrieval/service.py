@@ -32,19 +32,25 @@ class Retriever:
 
     @classmethod
     def embedded(
-        cls, path: str, engine: Engine, *, embedder: Embedder | None = None, config: SearchConfig | None = None
+        cls, path: str, engine: Engine, *, embedder: Embedder | None = None, config: SearchConfig | None = None,
+        reader: Engine | None = None,
     ) -> Retriever:
-        """A retriever over an embedded Chroma in `path` and the keyword table in `engine`."""
+        """A retriever over an embedded Chroma in `path` and the keyword table in `engine` (searched through
+        `reader` when given)."""
         embedder = embedder or MiniLMEmbedder()
-        return cls(HybridSearch(VectorIndex(embedded_client(path), embedder), KeywordIndex(engine), config))
+        keywords = KeywordIndex(engine, reader=reader)
+        return cls(HybridSearch(VectorIndex(embedded_client(path), embedder), keywords, config))
 
     @classmethod
     def server(
-        cls, url: str, engine: Engine, *, embedder: Embedder | None = None, config: SearchConfig | None = None
+        cls, url: str, engine: Engine, *, embedder: Embedder | None = None, config: SearchConfig | None = None,
+        reader: Engine | None = None,
     ) -> Retriever:
-        """A retriever over the Chroma server at `url` and the keyword table in `engine`."""
+        """A retriever over the Chroma server at `url` and the keyword table in `engine` (searched through
+        `reader` when given)."""
         embedder = embedder or MiniLMEmbedder()
-        return cls(HybridSearch(VectorIndex(server_client(url), embedder), KeywordIndex(engine), config))
+        keywords = KeywordIndex(engine, reader=reader)
+        return cls(HybridSearch(VectorIndex(server_client(url), embedder), keywords, config))
 
     def index_sources(self, sources: Sequence[SourceText]) -> int:
         """Chunk and (re-)index sources; unchanged chunks are not re-embedded. Returns the chunk count."""

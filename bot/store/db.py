@@ -66,6 +66,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+def read_only(engine: Engine) -> Engine:
+    """The same engine for work that only reads: on SQLite its transactions do not take the write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 @contextmanager
 def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """A session that commits once at the end, or rolls back on error.
@@ -73,7 +78,7 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     `write=False` is for work that only reads (lists, ranking, lookups): on SQLite it does not take the
     write lock, so it never queues behind the intake nor holds it up; writing in it may fail as busy.
     """
-    bind = engine if write else engine.execution_options(**{READ_ONLY: True})
+    bind = engine if write else read_only(engine)
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
