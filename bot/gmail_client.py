@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 GMAIL_READONLY_SCOPE = "https://www.googleapis.com/auth/gmail.readonly"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 MAX_PAGE_SIZE = 500
+INBOX = "INBOX"  # the label of mail delivered to the mailbox
 
 
 class GmailError(Exception):
@@ -124,8 +125,9 @@ class GmailClient:
         return GmailProfile(email_address=str(body["emailAddress"]), history_id=str(body["historyId"]))
 
     async def list_messages(self, *, page_token: str | None = None, max_results: int = 100) -> MessagePage:
-        """users.messages.list: one page of message ids, newest first."""
-        params = {"maxResults": str(min(max_results, MAX_PAGE_SIZE))}
+        """users.messages.list: one page of the inbox's message ids, newest first (drafts, sent mail, spam
+        and trash are not mail sent to Tandem)."""
+        params = {"maxResults": str(min(max_results, MAX_PAGE_SIZE)), "labelIds": INBOX}
         if page_token:
             params["pageToken"] = page_token
         body = await self._get("users.messages.list", "messages", params)
@@ -139,8 +141,9 @@ class GmailClient:
         return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
 
     async def list_history(self, *, start_history_id: str, page_token: str | None = None) -> HistoryPage:
-        """users.history.list of added messages after `start_history_id` (GmailNotFound when it expired)."""
-        params = {"startHistoryId": start_history_id, "historyTypes": "messageAdded",
+        """users.history.list of messages added to the inbox after `start_history_id` (GmailNotFound when it
+        expired); drafts saved and mail sent from the mailbox are not mail sent to Tandem."""
+        params = {"startHistoryId": start_history_id, "historyTypes": "messageAdded", "labelId": INBOX,
                   "maxResults": str(MAX_PAGE_SIZE)}
         if page_token:
             params["pageToken"] = page_token

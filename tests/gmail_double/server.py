@@ -216,7 +216,8 @@ class GmailDouble:
                                   "threadsTotal": len(box.messages), "historyId": str(box.history_id)})
 
     def _messages_list(self, request: web.Request, _issued: IssuedToken) -> web.Response:
-        messages = self.mailbox.newest_first()
+        labels = set(request.query.getall("labelIds", []))
+        messages = [m for m in self.mailbox.newest_first() if labels <= set(m.label_ids)]
         page, next_token = self._page(request, messages)
         body: dict[str, Any] = {"resultSizeEstimate": len(messages)}
         if page:
@@ -241,6 +242,8 @@ class GmailDouble:
         records = self.mailbox.records_after(start, kinds)
         if records is None:
             return google_error(404, "Requested entity was not found.")
+        if "labelId" in request.query:
+            records = [r for r in records if request.query["labelId"] in r.label_ids]
         page, next_token = self._page(request, records)
         body: dict[str, Any] = {"historyId": str(self.mailbox.history_id)}
         if page:

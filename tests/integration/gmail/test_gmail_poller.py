@@ -180,3 +180,23 @@ async def test_the_user_token_path_names_the_cursor_after_the_profile_address(
     assert stored_cursor(container) == str(gmail.history_id)
     assert [call.params["grant_type"] for call in gmail.calls_to("token")] == ["refresh_token"]
     assert sink.message_ids == note_ids(1)
+
+
+async def test_only_mail_delivered_to_the_inbox_is_taken_in_not_drafts_or_sent_mail(
+        gmail: GmailDouble, make_poller: PollerFactory, sink: RecordingSink) -> None:
+    gmail.add_mail(sample_mail(1), labels=("INBOX", "UNREAD"))
+    gmail.add_mail(sample_mail(2), labels=("SENT",))
+    gmail.add_mail(sample_mail(3), labels=("DRAFT",))
+    poller = make_poller()
+
+    first = await poller.poll_once()  # full sync
+    assert first.full_sync and sink.message_ids == note_ids(1)
+    assert gmail.calls_to("messages.list")[0].params["labelIds"] == "INBOX"
+
+    gmail.add_mail(sample_mail(4), labels=("DRAFT",))
+    gmail.add_mail(sample_mail(5), labels=("SENT", "IMPORTANT"))
+    gmail.add_mail(sample_mail(6))
+    later = await poller.poll_once()  # history since the cursor
+    assert not later.full_sync and sink.message_ids == note_ids(1, 6)
+    assert (later.fetched, later.accepted) == (1, 1)
+    assert gmail.calls_to("history.list")[0].params["labelId"] == "INBOX"
