@@ -4,7 +4,7 @@ is claimed in one transaction before it is sent, so two replicas or a misfire ne
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from bot.outbox import OutboundPost, enqueue_post
 from bot.store.db import session_scope
 from bot.store.models import DigestSent, Nudge
 
@@ -30,14 +31,16 @@ def claim_digest(engine: Engine, *, user_id: str, local_date: date, now: datetim
         return None
 
 
-def claim_nudge(engine: Engine, *, item_id: int, user_id: str, local_date: date, kind: str,
-                now: datetime) -> Nudge | None:
-    """Claim (item, local date, kind); None when it is already claimed or sent."""
+def claim_nudge(engine: Engine, *, item_id: int, user_id: str, local_date: date, kind: str, now: datetime,
+                post: Callable[[Nudge], OutboundPost]) -> Nudge | None:
+    """Claim (item, local date, kind) and queue its post, `post(claim)`, in one transaction (so a claim is
+    never left without its post); None when it is already claimed or sent."""
     try:
         with session_scope(engine) as session:
             row = Nudge(item_id=item_id, user_id=user_id, local_date=local_date, kind=kind, claimed_at=now)
             session.add(row)
             session.flush()
+            enqueue_post(session, post(row))
             return row
     except IntegrityError:
         return None
@@ -83,14 +86,6 @@ def retryable_digests(engine: Engine, *, now: datetime) -> Sequence[DigestSent]:
                 row.claimed_at, row.status = now, "claimed"
                 taken.append(row)
     return taken
-
-
-def release_nudge(engine: Engine, *, nudge_id: int) -> None:
-    """A nudge send failed: drop its claim so the next pass tries again."""
-    with session_scope(engine) as session:
-        row = session.get(Nudge, nudge_id)
-        if row is not None and row.status == "claimed":
-            session.delete(row)
 
 
 def nudge_for_message(engine: Engine, *, channel_id: str, ts: str) -> Nudge | None:

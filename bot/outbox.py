@@ -7,6 +7,7 @@ Slack has no idempotency key, so each post carries one in its message metadata, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.clock import utcnow
+from bot.store import repos
 from bot.store.cursors import clear_cursor, get_cursor, set_cursor
 from bot.store.db import session_scope
 from bot.store.models import WorkItem
@@ -44,11 +46,16 @@ class OutboundPost:
         return cls(**{name: payload.get(name) for name in cls.__dataclass_fields__})
 
 
-def enqueue_post(session: Session, post: OutboundPost) -> None:
-    """Queue a post in the caller's transaction."""
+def enqueue_post(session: Session, post: OutboundPost) -> bool:
+    """Queue a post in the caller's transaction, once per key: False (and nothing queued) when a post with
+    this key was queued before, so work that runs again (a redelivery, a retry after a crash) posts once."""
     if not post.channel and not post.user:
         raise ValueError("a post needs a channel or a user")
+    queued_key = "post:" + hashlib.sha256(post.key.encode()).hexdigest()[:40]
+    if not repos.remember_event(session, event_id=queued_key, kind=SLACK_POST):
+        return False
     enqueue(session, kind=SLACK_POST, payload=asdict(post))
+    return True
 
 
 def _mark(key: str) -> str:

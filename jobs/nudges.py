@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.business_days import business_days_between
-from bot.claims import claim_nudge, mark_nudge_sent, release_nudge
+from bot.claims import claim_nudge, mark_nudge_sent
 from bot.clock import Clock
 from bot.item_actions import wake_snoozed
 from bot.item_queries import ItemView, list_items
@@ -20,7 +20,7 @@ from bot.localtime import local_date
 from bot.outbox import OutboundPost
 from bot.store import repos
 from bot.store.db import session_scope
-from bot.store.models import Account, Item, UserPreference
+from bot.store.models import Account, Item, Nudge, UserPreference
 from handlers.ids import NUDGE_EVENT_TYPE
 from handlers.job_blocks import nudge_blocks, nudge_text
 from handlers.outbox import SlackOutbox
@@ -46,8 +46,9 @@ NUDGE_POST = "nudge"
 
 
 class NudgeJob:
-    """One pass over every account with an IM; each nudge is claimed, then posted through the outbox, which
-    records where it went once it has landed (reactions find it there)."""
+    """One pass over every account with an IM; each nudge is claimed together with its queued post (one
+    transaction), then posted by the outbox, which records where it went once it has landed (reactions find
+    it there)."""
 
     def __init__(self, *, engine: Engine, outbox: SlackOutbox, people: People, clock: Clock,
                  admins: Sequence[str]) -> None:
@@ -103,24 +104,21 @@ class NudgeJob:
 
     async def _send(self, stalled: Stalled, kind: str, user_id: str, key_date: date, moment: datetime, *,
                     channel: str | None = None, escalation: bool = False) -> bool:
+        def post(claim: Nudge) -> OutboundPost:
+            return OutboundPost(
+                key=f"nudge:{claim.id}", purpose=NUDGE_POST, channel=channel, user=None if channel else user_id,
+                text=nudge_text(stalled.view, business_days=stalled.business_days),
+                blocks=nudge_blocks(stalled.view, business_days=stalled.business_days, escalation=escalation,
+                                    owner_user_id=stalled.owner_user_id),
+                metadata={"event_type": NUDGE_EVENT_TYPE,
+                          "event_payload": {"nudge_id": claim.id, "item_id": stalled.view.id}},
+            )
+
         claim = await asyncio.to_thread(claim_nudge, self.engine, item_id=stalled.view.id, user_id=user_id,
-                                        local_date=key_date, kind=kind, now=moment)
+                                        local_date=key_date, kind=kind, now=moment, post=post)
         if claim is None:
             return False
-        post = OutboundPost(
-            key=f"nudge:{claim.id}", purpose=NUDGE_POST, channel=channel, user=None if channel else user_id,
-            text=nudge_text(stalled.view, business_days=stalled.business_days),
-            blocks=nudge_blocks(stalled.view, business_days=stalled.business_days, escalation=escalation,
-                                owner_user_id=stalled.owner_user_id),
-            metadata={"event_type": NUDGE_EVENT_TYPE,
-                      "event_payload": {"nudge_id": claim.id, "item_id": stalled.view.id}},
-        )
-        try:
-            await self.outbox.send(post)
-        except Exception:  # noqa: BLE001 - the claim is released so the next pass retries
-            log.exception("nudge %s for item %s could not be queued; will retry", kind, stalled.view.id)
-            await asyncio.to_thread(release_nudge, self.engine, nudge_id=claim.id or 0)
-            return False
+        self.outbox.wake()
         return True
 
     async def _posted(self, post: OutboundPost, channel: str, ts: str) -> None:
