@@ -19,6 +19,7 @@ from sqlmodel import select
 from bot.app import Runtime, create_app, http_application
 from bot.clock import FixedClock
 from bot.container import Container
+from bot.outbox import SLACK_POST
 from bot.settings import Settings
 from bot.store.db import session_scope
 from bot.store.models import DigestSent, Item, Nudge, ProcessedEvent, Source, WorkItem
@@ -169,7 +170,10 @@ async def test_two_replicas_process_everything_once(two_replicas) -> None:
     assert len(sources) == len(MESSAGES)
     texts = {s.text for s in sources}
     assert {EDITS[2], EDITS[4]} <= texts and MESSAGES[2][2] not in texts
-    assert len(_rows(replicas[0], ProcessedEvent)) == len(MESSAGES) + len(EDITS)
+    seen = _rows(replicas[0], ProcessedEvent)
+    assert len([e for e in seen if e.kind != SLACK_POST]) == len(MESSAGES) + len(EDITS)
+    assert len([e for e in seen if e.kind == SLACK_POST]) == len([w for w in _rows(replicas[0], WorkItem)
+                                                                  if w.kind == SLACK_POST])
 
     # every piece of queued work ran once (a second claim would count a second attempt)
     work = _rows(replicas[0], WorkItem)
