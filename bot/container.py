@@ -206,7 +206,9 @@ class Container:
         return user_id in self.settings.tandem_admins
 
     def close(self) -> None:
-        """Release the index lock and database connections."""
+        """Release the search index's client, the index lock and database connections."""
+        if "retriever" in self.__dict__:
+            self.retriever.close()
         if "_index_lock" in self.__dict__:
             self._index_lock.release()
         if "engine" in self.__dict__:

@@ -107,6 +107,11 @@ class VectorIndex:
         self._function = embedding_function_for(embedder)
         self._collections: dict[str, Collection] = {}
 
+    def close(self) -> None:
+        """Release the Chroma client (an embedded one stops its threads and closes its files)."""
+        self._collections.clear()
+        self.client.close()
+
     def _collection(self, account: str, *, create: bool) -> Collection | None:
         if account in self._collections:
             return self._collections[account]

@@ -52,6 +52,10 @@ class Retriever:
         keywords = KeywordIndex(engine, reader=reader)
         return cls(HybridSearch(VectorIndex(server_client(url), embedder), keywords, config))
 
+    def close(self) -> None:
+        """Release the vector index's client."""
+        self.search_index.vectors.close()
+
     def index_sources(self, sources: Sequence[SourceText]) -> int:
         """Chunk and (re-)index sources; unchanged chunks are not re-embedded. Returns the chunk count."""
         chunks = [c for s in sources for c in chunk_source(s)]
