@@ -16,12 +16,13 @@ from bot.clock import Clock, SystemClock
 from bot.records import ExtractedItem, SourceRecord
 from bot.store import repos
 from bot.store.db import session_scope
-from bot.store.models import Source
+from bot.store.models import Account, Source
 from bot.store.queue import enqueue
 
 INDEX_SOURCE = "index.source"
 UNINDEX_SOURCE = "index.delete"
 REINDEX = "index.rebuild"
+_ACCOUNTS = "tandem_ingest_accounts"  # session.info key: accounts looked up in this transaction
 
 Outcome = Literal["created", "updated", "unchanged", "deleted", "missing"]
 
@@ -123,7 +124,7 @@ class IngestService:
             return [self._ingest_in(session, record, key, None) for record, key in zip(records, keys, strict=True)]
 
     def _ingest_in(self, session: Session, record: SourceRecord, key: str, author_user_id: str | None) -> IngestResult:
-        account = repos.get_or_create_account(session, key=key)
+        account = _account(session, key)
         source = repos.get_source(session, account_id=account.id or 0, external_id=record.id)
         if source is not None and _unchanged(source, record):
             return IngestResult(record.id, key, "unchanged")
@@ -155,3 +156,12 @@ class IngestService:
                 self.items.withdraw_source(session, source=source)
             enqueue(session, kind=UNINDEX_SOURCE, payload={"source_id": source.id, "account": account_key})
             return IngestResult(external_id, account_key, "deleted")
+
+
+def _account(session: Session, key: str) -> Account:
+    """The account of `key` (created when new), looked up once per transaction: a batch files many records
+    of one account, and each lookup would first flush the previous record's rows."""
+    accounts: dict[str, Account] = session.info.setdefault(_ACCOUNTS, {})
+    if key not in accounts:
+        accounts[key] = repos.get_or_create_account(session, key=key)
+    return accounts[key]
