@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP)
-	$(BIN)/tandem eval
+	$(BIN)/tandem eval --qmsum-train
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
