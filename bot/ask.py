@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -21,21 +20,14 @@ from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account
 from retrieval.index import unavailable
-from retrieval.service import Retriever
-from retrieval.types import Answer, Hit
+from retrieval.service import Answerer, Retriever
+from retrieval.types import Answer
 
 log = logging.getLogger(__name__)
 
 ALL_VISIBILITIES = ("external", "internal")
 
 
-class Answerer(Protocol):
-    """The offline answerer or the LLM one."""
-
-    def answer(self, question: str, hits: Sequence[Hit], *, account_label: str,
-               term_weights: Mapping[str, float] | None = None, avoid: Sequence[str] = ()) -> Answer:
-        """A cited answer or a plain "nothing found"."""
-        ...
 EXTERNAL_ONLY = ("external",)
 
 
@@ -140,16 +132,12 @@ class AskService:
 
     def answer(self, question: str, scope: AskScope) -> Answer:
         """A cited answer from the scope only, or a plain "nothing found"."""
-        keys = [a.key for a in scope.accounts]
         try:
-            hits = self.retriever.search(question, accounts=keys, visibilities=scope.visibilities,
-                                         limit=self.retriever.answer_hits)
+            return self.retriever.ask(question, accounts=[a.key for a in scope.accounts],
+                                      visibilities=scope.visibilities, account_label=scope.label,
+                                      avoid=self._other_names(scope.accounts), answerer=self._answerer(scope))
         except Exception as exc:
             if not unavailable(exc):
                 raise
             log.warning("the search index cannot be reached; answered that it is catching up")
             return index_catching_up(scope.label)
-        weights = self.retriever.search_index.keywords.term_weights(
-            question, accounts=keys, visibilities=scope.visibilities)
-        return self._answerer(scope).answer(question, hits, account_label=scope.label, term_weights=weights,
-                                            avoid=self._other_names(scope.accounts))

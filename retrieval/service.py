@@ -2,14 +2,14 @@
 
 Build it with `Retriever.embedded(path, engine)` (one process owns the Chroma folder) or
 `Retriever.server(url, engine)` (any process, a Chroma server). The `engine` is the app's
-SQLAlchemy engine; the keyword index keeps its own table in it. Blocking calls have `a…`
-twins that run in a worker thread, so the event loop never waits on embedding.
+SQLAlchemy engine; the keyword index keeps its own table in it. Every call blocks (embedding, Chroma,
+SQL): the app runs them in worker threads.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -21,6 +21,15 @@ from retrieval.keyword import KeywordIndex
 from retrieval.llm_answer import LLMAnswerer
 from retrieval.search import HybridSearch, SearchConfig
 from retrieval.types import Answer, Hit
+
+
+class Answerer(Protocol):
+    """The offline answerer or the LLM one."""
+
+    def answer(self, question: str, hits: Sequence[Hit], *, account_label: str,
+               term_weights: Mapping[str, float] | None = None, avoid: Sequence[str] = ()) -> Answer:
+        """A cited answer or a plain "nothing found"."""
+        ...
 
 
 class Retriever:
@@ -94,31 +103,14 @@ class Retriever:
         visibilities: Sequence[str],
         account_label: str,
         avoid: Sequence[str] = (),
+        answerer: Answerer | None = None,
     ) -> Answer:
         """A cited answer from the given accounts' sources the asker may see, or a plain "nothing found".
 
-        `avoid`: names never to quote a sentence about (e.g. the workspace's other account names).
+        `avoid`: names never to quote a sentence about (e.g. the workspace's other account names);
+        `answerer`: another answerer than this retriever's own (an account's LLM one).
         """
         hits = self.search(question, accounts=accounts, visibilities=visibilities, limit=self.answer_hits)
         weights = self.search_index.keywords.term_weights(question, accounts=accounts, visibilities=visibilities)
-        return self.answerer.answer(question, hits, account_label=account_label, term_weights=weights, avoid=avoid)
-
-    async def aindex_sources(self, sources: Sequence[SourceText]) -> int:
-        """`index_sources` in a worker thread."""
-        return await asyncio.to_thread(self.index_sources, sources)
-
-    async def aask(
-        self,
-        question: str,
-        *,
-        accounts: Sequence[str],
-        visibilities: Sequence[str],
-        account_label: str,
-        avoid: Sequence[str] = (),
-    ) -> Answer:
-        """`ask` in a worker thread."""
-        return await asyncio.to_thread(
-            lambda: self.ask(
-                question, accounts=accounts, visibilities=visibilities, account_label=account_label, avoid=avoid
-            )
-        )
+        return (answerer or self.answerer).answer(question, hits, account_label=account_label, term_weights=weights,
+                                                  avoid=avoid)
