@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.container import Container
 from bot.index_lock import IndexLock
 from bot.records import SourceRecord
+from bot.settings import Settings
+from retrieval.chunking import SourceText
 
 
 def _record(n: int, text: str) -> SourceRecord:
@@ -45,3 +50,26 @@ def test_only_one_holder_of_the_embedded_index(tmp_path) -> None:
     first.release()
     assert second.acquire()
     second.release()
+
+
+def test_closing_the_container_releases_the_embedded_index(settings: Settings) -> None:
+    """An embedded Chroma runs threads of its own; containers opened and closed one after another must not
+    pile them up (they did: the test process once held ~1,000)."""
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("counts threads through Linux's /proc")
+
+    def os_threads() -> int:
+        return len(os.listdir("/proc/self/task"))
+
+    open_counts, closed_counts = [], []
+    for n in range(3):
+        container = Container(settings)
+        container.migrate()
+        container.retriever.index_sources([SourceText(account="acme", source_id=f"s{n}", kind="slack",
+                                                      text="SSO waits on the CAB.", author="Ana",
+                                                      ts="2026-03-02T09:00:00+00:00", visibility="external")])
+        open_counts.append(os_threads())
+        container.close()
+        closed_counts.append(os_threads())
+    assert closed_counts[2] == closed_counts[1]  # nothing left behind by the second and third container
+    assert all(opened > closed for opened, closed in zip(open_counts[1:], closed_counts[1:], strict=True))
