@@ -1,6 +1,10 @@
 """End-to-end ingest throughput against the embed-and-insert floor.
 
-`python bench/bench_ingest.py [--data ../shared/data] [--records 426]`
+`python bench/bench_ingest.py [--data ../shared/data] [--records 10000]`
+
+The records are onboarding-dev's 426, replayed until there are `--records` of them: each replay gets fresh
+ids (threads kept within the replay) and comes a year after the one before, so every account's records
+stay in time order and its items keep growing, as a busy account's would.
 
 - floor: index the very chunks production builds (a reply carries its thread's start as context),
   i.e. embedding with the shipped model + Chroma upsert + SQL keyword rows, nothing else — what any
@@ -19,6 +23,8 @@ import os
 import platform
 import tempfile
 import time
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -38,9 +44,15 @@ from retrieval.service import Retriever
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def _records(data: Path, limit: int) -> list[SourceRecord]:
+def _records(data: Path, count: int) -> list[SourceRecord]:
+    """`count` records: onboarding-dev's, replayed with fresh ids, each replay a year after the last."""
     with (data / "onboarding-dev" / "records.jsonl").open(encoding="utf-8") as handle:
-        return [r for r in read_records(handle) if isinstance(r, SourceRecord)][:limit]
+        base = [r for r in read_records(handle) if isinstance(r, SourceRecord)]
+    out: list[SourceRecord] = []
+    for replay in range(-(-count // len(base))):
+        suffix, later = (f"-r{replay}" if replay else ""), timedelta(days=365 * replay)
+        out += [replace(r, id=r.id + suffix, thread=r.thread and r.thread + suffix, ts=r.ts + later) for r in base]
+    return out[:count]
 
 
 def floor(texts: list[SourceText], embedder: MiniLMEmbedder) -> float:
@@ -107,7 +119,7 @@ def side_by_side(records: list[SourceRecord], embedder: MiniLMEmbedder) -> float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA))
-    parser.add_argument("--records", type=int, default=426)
+    parser.add_argument("--records", type=int, default=10_000)
     args = parser.parse_args()
     records = _records(Path(args.data), args.records)
     embedder = MiniLMEmbedder()
