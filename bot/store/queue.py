@@ -36,20 +36,23 @@ class ClaimedWork:
     attempts: int
 
 
+def _work_row(kind: str, payload: dict[str, Any], run_after: datetime) -> dict[str, Any]:
+    return {"kind": kind, "payload": json.dumps(payload, default=str), "status": "queued", "attempts": 0,
+            "run_after": run_after, "created_at": utcnow()}
+
+
 def enqueue(session: Session, *, kind: str, payload: dict[str, Any], run_after: datetime | None = None) -> None:
-    """Queue work in the caller's transaction (written with the transaction's next flush or its commit)."""
-    session.add(WorkItem(kind=kind, payload=json.dumps(payload, default=str), run_after=run_after or utcnow()))
+    """Queue work in the caller's transaction. A plain insert, not an ORM object: work is queued on hot paths
+    (every stored record queues its indexing), where building and flushing a WorkItem cost more than the row."""
+    session.execute(insert(WorkItem.__table__), [_work_row(kind, payload, run_after or utcnow())])
 
 
 def enqueue_rows(connection: Connection, *, kind: str, payloads: Sequence[dict[str, Any]]) -> None:
-    """`enqueue` for the intake's hot path: queue `payloads` as work of `kind` in plain SQL, on the caller's
-    connection and in its transaction, runnable now."""
-    if not payloads:
-        return
-    now = utcnow()
-    connection.execute(insert(WorkItem.__table__), [
-        {"kind": kind, "payload": json.dumps(p, default=str), "status": "queued", "attempts": 0, "run_after": now,
-         "created_at": now} for p in payloads])
+    """`enqueue` for the intake's hot path: queue `payloads` as work of `kind` on the caller's connection and
+    in its transaction, runnable now."""
+    if payloads:
+        now = utcnow()
+        connection.execute(insert(WorkItem.__table__), [_work_row(kind, p, now) for p in payloads])
 
 
 class WorkQueue:
