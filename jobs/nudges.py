@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,8 +24,6 @@ from handlers.ids import NUDGE_EVENT_TYPE
 from handlers.job_blocks import nudge_blocks, nudge_text
 from handlers.outbox import SlackOutbox
 from handlers.people import People
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
