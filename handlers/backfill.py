@@ -6,9 +6,12 @@ backfill stands (the `backfill:<channel>` sync cursor) and queue the next page f
 allows it. A restart continues from the stored cursor; a stale or duplicate work item is recognised by its
 step number and does nothing. The channel's link announcement shows the progress and, at the end, the count.
 
-Slack returns history newest first, so pages are staged as they are read and, once every page is in,
-ingested oldest first (a few hundred per step), as they were said: a blocker before the message that
-resolves it. A thread is read when its root is in the window.
+Slack returns history newest first, so pages are staged as they are read and ingested oldest first, as they
+were said: a blocker before the message that resolves it. A history longer than one page is read, after its
+newest page, in time slices oldest slice first (handlers/history_slices.py): whatever no unread message can
+precede (the slices read so far, up to the oldest thread whose replies are still unread) is filed between
+the paced calls, so only the last slice's filing follows the last page. A thread is read when its root is in
+the window.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -34,9 +39,10 @@ from bot.store.cursors import clear_cursor, get_cursor, set_cursor
 from bot.store.db import session_scope
 from bot.store.models import ChannelLink, SyncCursor
 from bot.store.queue import enqueue
-from bot.store.staging import count_staged, discard, stage, take_oldest
+from bot.store.staging import count_staged, discard, oldest_staged, stage, staged_record, unstage
 from bot.worker import PermanentWorkError
 from handlers.event_work import STORED_SUBTYPES, SlackEventWork
+from handlers.history_slices import micros_to_ts, plan_slices, ts_to_micros
 from handlers.pacing import MethodPacer
 from handlers.slack_api import SlackGateway, slack_failed
 
@@ -46,8 +52,9 @@ BACKFILL = "slack.backfill"
 HISTORY = "conversations.history"
 REPLIES = "conversations.replies"
 PAGE_SIZE = 200
-FILE_BATCH = 200  # staged messages ingested per step once every page is read
-CONCURRENT_LOOKUPS = 8  # permalinks and cached people of one page, built side by side
+FILE_BATCH = 200  # staged messages ingested per step at most (one transaction)
+READ_SOON = 0.05  # seconds: a page due this soon is read rather than filing in the wait
+CONCURRENT_LOOKUPS = 8  # the cached people of one page's messages, built side by side
 PROGRESS_EVERY = 15.0  # seconds between edits of the progress message
 STALLED_AFTER = timedelta(minutes=15)  # a backfill without a step for this long is resumed by a relink
 GONE = {"channel_not_found", "not_in_channel", "missing_scope", "access_denied"}
@@ -85,6 +92,9 @@ class BackfillState:
     step: int = 0  # the step the queued work item runs; any other is stale
     cursor: str = ""  # the next conversations.history page
     history_done: bool = False
+    sliced: bool = False  # the newest page is read and the rest of the window is cut into slices
+    slices: list[list[str]] = field(default_factory=list)  # [oldest, latest] of the slices still to read
+    read_through: str = ""  # every top-level message up to this ts has been read
     threads: list[str] = field(default_factory=list)  # thread roots whose replies are still to read
     thread_cursor: str = ""  # the next conversations.replies page of threads[0]
     count: int = 0  # messages stored so far
@@ -100,17 +110,49 @@ class BackfillState:
         """The stored form."""
         return json.dumps(asdict(self))
 
+    def _advance_history(self, messages: list[dict[str, Any]], next_cursor: str) -> None:
+        if self.slices:
+            self.cursor = next_cursor
+            if not next_cursor:
+                self.read_through = self.slices.pop(0)[1]
+                self.history_done = not self.slices
+        elif next_cursor and messages and not self.cursor and not self.sliced:
+            self._slice_the_rest(messages)
+        else:  # a history of one page, or a backfill begun before slicing, read page after page
+            self.cursor = next_cursor
+            self.history_done = not next_cursor
+
+    def _slice_the_rest(self, newest_page: list[dict[str, Any]]) -> None:
+        """Cut the window below the newest page into slices, sized by the page's pace of messages."""
+        stamps = sorted(ts_to_micros(m["ts"]) for m in newest_page)
+        low, high = ts_to_micros(self.oldest) + 1, stamps[0] - 1  # the first call's `oldest` is exclusive
+        per_micro = len(stamps) / max(1, stamps[-1] - stamps[0])
+        expected_pages = per_micro * max(0, high - low) / PAGE_SIZE
+        self.slices = [list(bounds) for bounds in plan_slices(micros_to_ts(low), micros_to_ts(high),
+                                                               expected_pages=expected_pages)]
+        self.sliced = True
+        self.cursor = ""
+
     @classmethod
     def from_json(cls, value: str) -> BackfillState:
         """Read the stored form."""
         return cls(**json.loads(value))
 
+    def settled_through(self) -> float:
+        """The ts up to which every message is staged or stored: what may be filed now (-inf: nothing yet)."""
+        if self.history_done:
+            history = math.inf
+        else:
+            history = float(self.read_through) if self.read_through else -math.inf
+        return min(history, min((float(root) for root in self.threads), default=math.inf))
+
     def advance(self, method: str, messages: list[dict[str, Any]], next_cursor: str, *, stored: int) -> None:
         """Move past one page of `method` that stored `stored` messages."""
         if method == HISTORY:
-            self.cursor = next_cursor
-            self.history_done = not next_cursor
-            self.threads.extend(m["ts"] for m in messages if m.get("reply_count") and m.get("thread_ts") == m["ts"])
+            self._advance_history(messages, next_cursor)
+            roots = [m["ts"] for m in messages if m.get("reply_count") and m.get("thread_ts") == m["ts"]]
+            reading = self.threads[:1] if self.thread_cursor else []
+            self.threads = reading + sorted(self.threads[len(reading):] + roots, key=float)  # oldest settle first
         elif next_cursor:
             self.thread_cursor = next_cursor
         else:
@@ -128,6 +170,11 @@ class BackfillStart:
     started: bool  # False: one was already under way
     count: int  # messages stored so far
     days: int
+
+
+def _as_time(ts: float) -> datetime | None:
+    """A settled bound as a time to compare staged records with (None: no bound)."""
+    return None if ts == math.inf else datetime.fromtimestamp(ts, tz=UTC)
 
 
 def _retry_after(exc: SlackApiError) -> float:
@@ -193,14 +240,16 @@ class ChannelBackfill:
             await asyncio.to_thread(self._forget, channel)
             return
         link, account_key = found
-        if state.done:
-            left = await asyncio.to_thread(self._file_oldest, state, account_key)
-            if left == 0:
-                await self._finish(state)
-            elif left is not None:
-                self.wake()
-            return
         method = self._next_method(state)
+        wait = self.pacer.delay(method)
+        if state.done or (wait > READ_SOON and state.settled_through() > -math.inf):
+            deadline = None if state.done else time.monotonic() + wait
+            next_step = await asyncio.to_thread(self._file_settled, state, account_key, deadline)
+            if next_step == math.inf:
+                await self._finish(state)
+            elif next_step is not None:
+                self._wake_in(next_step)
+            return
         try:
             reply = await self._page(method, state)
         except SlackApiError as exc:
@@ -228,7 +277,11 @@ class ChannelBackfill:
     async def _page(self, method: str, state: BackfillState) -> dict[str, Any]:
         await self.pacer.acquire(method)
         client = self.gateway.client
-        if method == HISTORY:
+        if method == HISTORY and state.slices:
+            oldest, latest = state.slices[0]
+            reply = await client.conversations_history(channel=state.channel, oldest=oldest, latest=latest,
+                                                       inclusive=True, limit=PAGE_SIZE, cursor=state.cursor or None)
+        elif method == HISTORY:
             reply = await client.conversations_history(channel=state.channel, oldest=state.oldest, limit=PAGE_SIZE,
                                                        cursor=state.cursor or None)
         else:
@@ -270,7 +323,7 @@ class ChannelBackfill:
         async def build(message: dict[str, Any]) -> SourceRecord | None:
             async with gate:
                 try:
-                    return await self.event_work.source_record(message, channel, link)
+                    return await self.event_work.source_record(message, channel, link, build_permalink=True)
                 except SlackApiError as exc:
                     if slack_failed(exc):
                         raise  # the page is tried again rather than a message skipped
@@ -298,27 +351,42 @@ class ChannelBackfill:
                 return None
             stage(session, batch=cursor_name(state.channel), records=records)
             set_cursor(session, name=cursor_name(state.channel), value=state.to_json())
-            delay = 0.0 if state.done else self.pacer.delay(self._next_method(state))
+            fileable = state.done or state.settled_through() > -math.inf
+            delay = 0.0 if fileable else self.pacer.delay(self._next_method(state))
             enqueue(session, kind=BACKFILL, payload={"channel": state.channel, "step": state.step},
                     run_after=utcnow() + timedelta(seconds=delay))
         return delay
 
-    def _file_oldest(self, state: BackfillState, account_key: str) -> int | None:
-        """Ingest the oldest staged records in one transaction; how many are left (None when superseded)."""
+    def _file_settled(self, state: BackfillState, account_key: str, deadline: float | None) -> float | None:
+        """Ingest, in one transaction, the oldest staged records that no unread message can precede, stopping
+        before `deadline` (when the next page is due). Returns the seconds until the next step (inf: none, every
+        page is read and filed), or None when superseded."""
         with session_scope(self.engine) as session:
             if not self._still_at(session, state.channel, state.step):
                 return None
             batch = cursor_name(state.channel)
+            through = _as_time(state.settled_through())
             self.ingest.in_order(session)
-            for record, user_id in take_oldest(session, batch=batch, limit=FILE_BATCH):
+            started, filed = time.monotonic(), 0
+            rows = oldest_staged(session, batch=batch, limit=FILE_BATCH, through=through)
+            for row in rows:
+                now = time.monotonic()
+                if deadline is not None and filed and now + (now - started) / filed >= deadline:
+                    break  # the next record would make the next page late
+                record, user_id = staged_record(row)
                 self.ingest.ingest_in(session, record, account_key=account_key, author_user_id=user_id)
-            left = count_staged(session, batch=batch)
-            if left:
-                state.step += 1
-                state.touched = self.clock.now().isoformat()
-                set_cursor(session, name=batch, value=state.to_json())
-                enqueue(session, kind=BACKFILL, payload={"channel": state.channel, "step": state.step})
-            return left
+                filed += 1
+            unstage(session, rows[:filed])
+            more = filed < len(rows) or count_staged(session, batch=batch, through=through) > 0
+            if state.done and not more:
+                return math.inf
+            delay = 0.0 if more else self.pacer.delay(self._next_method(state))
+            state.step += 1
+            state.touched = self.clock.now().isoformat()
+            set_cursor(session, name=batch, value=state.to_json())
+            enqueue(session, kind=BACKFILL, payload={"channel": state.channel, "step": state.step},
+                    run_after=utcnow() + timedelta(seconds=delay))
+            return delay
 
     @staticmethod
     def _still_at(session: Session, channel_id: str, step: int) -> bool:

@@ -121,10 +121,12 @@ class SlackEventWork:
         log.info("stored %s in %s: %s", record.id, account_key, result.outcome)
         return result
 
-    async def source_record(self, message: dict[str, Any], channel: str, link: ChannelLink) -> SourceRecord | None:
+    async def source_record(self, message: dict[str, Any], channel: str, link: ChannelLink, *,
+                            build_permalink: bool = False) -> SourceRecord | None:
         """The source record of one message of a linked channel (live or backfilled).
 
-        None when it is not stored: a bot's message, the bot's own, or no text.
+        None when it is not stored: a bot's message, the bot's own, or no text. `build_permalink` builds the
+        link from the workspace URL instead of asking chat.getPermalink (a backfill: one call per message).
         """
         identity = await self.gateway.identity()
         user_id = message.get("user")
@@ -155,5 +157,10 @@ class SlackEventWork:
             visibility="external" if link.is_external else "internal",
             tz=user.tz,
             text=text,
-            permalink=await self.gateway.permalink(channel, ts),
+            permalink=await self._permalink(channel, ts, thread_ts if isinstance(thread_ts, str) else None,
+                                            build=build_permalink),
         )
+
+    async def _permalink(self, channel: str, ts: str, thread_ts: str | None, *, build: bool) -> str | None:
+        built = await self.gateway.built_permalink(channel, ts, thread_ts) if build else None
+        return built or await self.gateway.permalink(channel, ts)

@@ -111,6 +111,15 @@ class SlackGateway:
         reply = await self.client.conversations_info(channel=channel_id)
         return dict(reply["channel"])
 
+    async def built_permalink(self, channel_id: str, ts: str, thread_ts: str | None = None) -> str | None:
+        """A message's permalink in the form chat.getPermalink returns, built from the workspace URL without a
+        call (for a backfill's thousands of messages); None when auth.test gave no URL."""
+        base = (await self.identity()).url
+        if not base:
+            return None
+        link = f"{base.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
+        return f"{link}?thread_ts={thread_ts}&cid={channel_id}" if thread_ts and thread_ts != ts else link
+
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         """The permalink of a message, or None when Slack has none (the source is kept either way).
 

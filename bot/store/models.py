@@ -282,7 +282,7 @@ class SyncCursor(SQLModel, table=True):
 
 
 class StagedRecord(SQLModel, table=True):
-    """A source record held back until its whole batch is read, so the batch is ingested oldest first.
+    """A source record held back until nothing older can still arrive, so a batch is ingested oldest first.
 
     A channel backfill reads Slack's history newest first; ingesting it in that order would meet a
     resolution before the blocker it resolves.

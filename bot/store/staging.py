@@ -1,10 +1,11 @@
-"""Records held back until a whole batch is read, then handed out oldest first (a channel backfill)."""
+"""Records held back until nothing older can still arrive, then handed out oldest first (a channel backfill)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
@@ -31,19 +32,32 @@ def stage(session: Session, *, batch: str, records: Sequence[tuple[SourceRecord,
     return added
 
 
-def take_oldest(session: Session, *, batch: str, limit: int) -> list[tuple[SourceRecord, str | None]]:
-    """Remove and return the `limit` oldest records of `batch` (in the caller's transaction)."""
-    rows = session.exec(select(StagedRecord).where(StagedRecord.batch == batch)
-                        .order_by(col(StagedRecord.ts), col(StagedRecord.id)).limit(limit)).all()
-    taken = [(record_from_dict(json.loads(row.payload)), row.author_user_id) for row in rows]
+def oldest_staged(session: Session, *, batch: str, limit: int,
+                  through: datetime | None = None) -> list[StagedRecord]:
+    """The `limit` oldest records of `batch` (no later than `through`, when given), oldest first."""
+    query = select(StagedRecord).where(StagedRecord.batch == batch)
+    if through is not None:
+        query = query.where(col(StagedRecord.ts) <= through)
+    return list(session.exec(query.order_by(col(StagedRecord.ts), col(StagedRecord.id)).limit(limit)).all())
+
+
+def staged_record(row: StagedRecord) -> tuple[SourceRecord, str | None]:
+    """A held record and its author's user id."""
+    return record_from_dict(json.loads(row.payload)), row.author_user_id
+
+
+def unstage(session: Session, rows: Sequence[StagedRecord]) -> None:
+    """Remove `rows` from their batch (in the caller's transaction)."""
     if rows:
         session.exec(delete(StagedRecord).where(col(StagedRecord.id).in_([row.id for row in rows])))  # type: ignore[call-overload]
-    return taken
 
 
-def count_staged(session: Session, *, batch: str) -> int:
-    """How many records `batch` still holds."""
-    return int(session.exec(select(func.count()).select_from(StagedRecord).where(StagedRecord.batch == batch)).one())
+def count_staged(session: Session, *, batch: str, through: datetime | None = None) -> int:
+    """How many records `batch` still holds (no later than `through`, when given)."""
+    query = select(func.count()).select_from(StagedRecord).where(StagedRecord.batch == batch)
+    if through is not None:
+        query = query.where(col(StagedRecord.ts) <= through)
+    return int(session.exec(query).one())
 
 
 def discard(session: Session, *, batch: str) -> int:

@@ -15,9 +15,12 @@ from bot.app import create_app, http_application
 from bot.container import Container
 from bot.settings import Settings
 from bot.store.models import Item, Source, StagedRecord, SyncCursor
+from handlers import backfill
 from handlers.backfill import HISTORY, REPLIES, BackfillState, cursor_name
+from handlers.history_slices import ts_to_micros
 from tests.integration.harness import CUSTOMER, IM, SHARED, SIGNING_SECRET, TEAMMATE, Tandem, seed_workspace
 from tests.slack_double import Call, SlackDouble, SlackSender
+from tests.slack_double.web_write import chat_get_permalink
 
 BOT_USER, BOT_ID = "U0TANDEMBOT", "B0TANDEMBOT"
 DAY = 86400.0
@@ -122,6 +125,11 @@ def _pages(slack: SlackDouble, method: str) -> list[Call]:
     return [c for c in slack.calls_to(method) if c.status != 429]
 
 
+def _page_key(call: Call) -> tuple[str | None, ...]:
+    """Which page a history call asked for: its slice of the window and its cursor."""
+    return tuple(call.params.get(name) for name in ("oldest", "latest", "cursor"))
+
+
 def _limited(slack: SlackDouble) -> int:
     return sum(len(slack.calls_to(m, lambda c: c.status == 429)) for m in (HISTORY, REPLIES))
 
@@ -143,6 +151,10 @@ async def test_link_backfills_every_human_message_once_and_reports_the_count(
         sample = next(s for s in stored if s.author_user_id == CUSTOMER and s.external_id not in seeded.thread_replies)
         assert (sample.side, sample.visibility, sample.author) == ("customer", "external", "Ben Customer")
         assert sample.permalink and sample.permalink.endswith("/p" + sample.external_id.split(":")[1].replace(".", ""))
+        for source in stored:  # built without a call per message, in the form chat.getPermalink gives
+            asked = {"channel": SHARED, "message_ts": source.external_id.split(":")[1]}
+            assert source.permalink == chat_get_permalink(slack.workspace, asked)["permalink"]
+        assert slack.calls_to("chat.getPermalink") == []
         assert next(s for s in stored if s.author_user_id == IM).side == "vendor"
 
     history = _pages(slack, HISTORY)
@@ -182,8 +194,9 @@ async def test_a_429_is_honoured_and_the_page_is_fetched_again(slack: SlackDoubl
         assert {s.external_id for s in _stored(tandem)} == seeded.expected
     history = slack.calls_to(HISTORY)
     assert [c.status for c in history[:6]] == [429] * 5 + [200]
-    assert [c.params.get("cursor") for c in _pages(slack, HISTORY)] == [None, _pages(slack, HISTORY)[0].response[
-        "response_metadata"]["next_cursor"]]
+    assert len({_page_key(c) for c in history[:6]}) == 1  # the limited page asked for again, not skipped
+    pages = [_page_key(c) for c in _pages(slack, HISTORY)]
+    assert len(pages) == len(set(pages)) == 2
 
 
 async def test_a_restart_continues_from_the_stored_cursor(slack: SlackDouble, settings: Settings) -> None:
@@ -202,9 +215,9 @@ async def test_a_restart_continues_from_the_stored_cursor(slack: SlackDouble, se
         await _until_done(second, timeout=120)
         stored = [s.external_id for s in _stored(second)]
         assert len(stored) == len(set(stored)) and set(stored) == seeded.expected
-    cursors = [c.params.get("cursor") for c in slack.calls_to(HISTORY)]
-    assert len(cursors) == 4 + 1  # four pages, and the one in flight asked for again
-    assert cursors[2] == cursors[3] and len(set(cursors)) == 4
+    pages = [_page_key(c) for c in slack.calls_to(HISTORY)]
+    assert len(pages) == 4 + 1  # four pages, and the one in flight asked for again
+    assert pages[2] == pages[3] and len(set(pages)) == 4
     threads = [c.params["ts"] for c in _pages(slack, REPLIES)]
     assert len(threads) == len(set(threads)) == 4
     assert next(m for m in slack.messages(SHARED) if m.get("bot_id") == BOT_ID and "linked" in m["text"])[
@@ -219,7 +232,7 @@ async def test_relinking_while_it_runs_starts_no_second_backfill(slack: SlackDou
         assert "already being read" in again
         await _until_done(tandem, timeout=60)
         assert len(_stored(tandem)) == len(seeded.expected)
-    first_pages = [c for c in slack.calls_to(HISTORY) if not c.params.get("cursor")]
+    first_pages = [c for c in slack.calls_to(HISTORY) if not c.params.get("cursor") and not c.params.get("latest")]
     assert len(first_pages) == 1
     assert len(_pages(slack, HISTORY)) == 3 and len(_pages(slack, REPLIES)) == 8
 
@@ -239,3 +252,43 @@ async def test_history_is_ingested_oldest_first_so_a_later_resolution_closes_its
         blockers = [i for i in tandem.rows(Item) if i.kind == "blocker"]
         assert blockers and {b.status for b in blockers} == {"resolved"}
         assert tandem.rows(StagedRecord) == []
+
+
+async def test_a_long_history_is_read_oldest_slice_first_and_filed_while_it_is_read(
+        slack: SlackDouble, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backfill, "PAGE_SIZE", 20)  # 300 messages make 16 pages: enough to slice
+    seeded = seed_history(slack, top_level=300, threads=6, replies=2)
+    start = time.time() - 78 * DAY
+    blocker = slack.add_message(SHARED, ts=f"{start:.6f}", user=CUSTOMER,
+                                text="We are blocked: our IT still has to approve the SSO app before we can test.")
+    late_reply = slack.add_message(SHARED, ts=f"{start + 70 * DAY:.6f}", user=CUSTOMER, thread_ts=blocker["ts"],
+                                   text="Good news: IT approved the SSO app this morning, so you're unblocked.")
+    expected = seeded.expected | {f"{SHARED}:{blocker['ts']}", f"{SHARED}:{late_reply['ts']}"}
+    filed_while_reading = False
+    async with tandem_on(slack, settings, calls_per_minute=200) as tandem:  # a page every 0.3 s: room to file
+        await _link(tandem)
+        deadline = time.monotonic() + 120
+        while (state := await asyncio.to_thread(_backfill_state, tandem)) is not None:
+            if not state.history_done and await asyncio.to_thread(_stored, tandem):
+                filed_while_reading = True
+            assert time.monotonic() < deadline, "the backfill did not finish"
+            await asyncio.sleep(0.05)
+        await tandem.settle(timeout=60)
+        stored = sorted(_stored(tandem), key=lambda s: s.id or 0)
+        assert [s.external_id for s in stored if s.external_id in expected] == [s.external_id for s in stored]
+        assert len(stored) == len(expected) and {s.external_id for s in stored} == expected
+        assert [s.ts for s in stored] == sorted(s.ts for s in stored)  # filed in the order they were said
+        blockers = [i for i in tandem.rows(Item) if i.kind == "blocker"]
+        assert blockers and {b.status for b in blockers} == {"resolved"}
+        assert tandem.rows(StagedRecord) == []
+    assert filed_while_reading, "nothing was filed before the last history page"
+    history = _pages(slack, HISTORY)
+    newest, sliced = history[0], history[1:]
+    assert "latest" not in newest.params and all(c.params["inclusive"] == "1" for c in sliced)
+    slices = list(dict.fromkeys((c.params["oldest"], c.params["latest"]) for c in sliced))  # in the order read
+    assert len(slices) >= 2
+    assert ts_to_micros(slices[0][0]) == ts_to_micros(newest.params["oldest"]) + 1
+    for (_, end), (begin, _) in zip(slices, slices[1:], strict=False):
+        assert ts_to_micros(begin) == ts_to_micros(end) + 1  # oldest slice first, no gap, no overlap
+    oldest_of_newest_page = min(ts_to_micros(m["ts"]) for m in newest.response["messages"])
+    assert ts_to_micros(slices[-1][1]) == oldest_of_newest_page - 1
