@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from sqlmodel import Session, col, func, select
@@ -59,6 +61,8 @@ def _log(session: Session, item: Item, *, actor: str, change: str, **detail: obj
 
 _OPEN_CACHE = "tandem.open_items"
 _RECENT = "tandem.recent_records"
+_STORED_AHEAD = "tandem.stored_ahead"
+STORED_AHEAD_LIMIT = 2000  # sources already stored ahead of a batch that are kept in memory, at most
 
 
 def merge_in_order(session: Session) -> None:
@@ -67,6 +71,25 @@ def merge_in_order(session: Session) -> None:
     again for every record. Only for transactions where nothing but the merge step changes items."""
     session.info[_OPEN_CACHE] = {}
     session.info[_RECENT] = {}
+    session.info[_STORED_AHEAD] = {}
+
+
+def _stored_ahead(session: Session, account_id: int, *, since: datetime,
+                  chain: tuple[int, int]) -> list[datetime] | None:
+    """In a session marked by `merge_in_order`: the times of the account's sources that were stored before the
+    batch, from `since` on (read at the first call; the batch's own records join the kept messages instead).
+    None outside such a session, before the range read, or when there are too many to keep."""
+    kept: dict[int, tuple[datetime, list[datetime] | None]] | None = session.info.get(_STORED_AHEAD)
+    if kept is None:
+        return None
+    if account_id not in kept:
+        stamps = list(session.execute(
+            select(Source.ts).where(Source.account_id == account_id, Source.ts >= since,
+                                    col(Source.id).not_in(chain), ~col(Source.deleted))
+            .order_by(col(Source.ts)).limit(STORED_AHEAD_LIMIT + 1)).scalars())
+        kept[account_id] = (since, stamps if len(stamps) <= STORED_AHEAD_LIMIT else None)
+    start, stamps = kept[account_id]
+    return stamps if since >= start else None
 
 
 class _EvidenceRow(NamedTuple):
@@ -148,10 +171,14 @@ class ItemStore:
 
     @staticmethod
     def _nothing_between(session: Session, last: tuple[deque[SourceRecord], int], source: Source) -> bool:
-        """Whether the record kept last is the account's latest message before `source` (one count)."""
+        """Whether the record kept last is the account's latest message before `source`: from the sources
+        that were stored ahead of the batch (read once per account), else one count."""
         recent, last_id = last
         if not recent or recent[-1].ts > source.ts:
             return False
+        ahead = _stored_ahead(session, source.account_id, since=recent[-1].ts, chain=(last_id, source.id or 0))
+        if ahead is not None:
+            return bisect_left(ahead, recent[-1].ts) == bisect_right(ahead, source.ts)
         others = session.execute(
             select(func.count()).select_from(Source)
             .where(Source.account_id == source.account_id, Source.ts >= recent[-1].ts, Source.ts <= source.ts,
@@ -195,10 +222,12 @@ class ItemStore:
         extractor = self.choose(account) if self.choose and account else self.extractor
         extracted = extractor.extract(record, self._context(session, source))
         opened = self._open_items(session, source.account_id)
+        self._touch_thread(session, source, opened.values())
+        if not extracted:
+            return extracted  # nothing to merge (about half of all messages)
         in_order = sorted(opened.items(), key=lambda pair: (pair[1].item.first_seen, pair[1].item.id or 0))
         snapshot = {item_id: entry.view() for item_id, entry in in_order}
         plan = plan_merge(list(snapshot.values()), extracted, thread=record.thread or record.id, text=record.text)
-        self._touch_thread(session, source, opened.values())
         evidence = _EvidenceRow("", source.external_id, source.text, source.thread_external_id or source.external_id)
         entries = dict(opened)  # as the plan saw them: two actions may name one item
         added: set[tuple[int, str]] | None = set() if new else None

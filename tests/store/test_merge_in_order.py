@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot import items
 from bot.container import Container
 from bot.record_io import read_records
 from bot.records import SourceRecord
@@ -84,7 +85,10 @@ def _contexts(container: Container, recording: _RecordingExtractor, account: str
     return {record.id: recording.seen[record.id] for record in later}
 
 
-def test_a_batch_sees_messages_stored_in_between_by_others(container: Container) -> None:
+@pytest.mark.parametrize("kept_ahead", [items.STORED_AHEAD_LIMIT, 1])  # 1: too many to keep, counted instead
+def test_a_batch_sees_messages_stored_in_between_by_others(container: Container, kept_ahead: int,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(items, "STORED_AHEAD_LIMIT", kept_ahead)
     store = container.ingest.items
     recording = _RecordingExtractor(store.extractor)
     store.extractor, store.choose = recording, None
