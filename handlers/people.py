@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -14,6 +15,7 @@ from bot.store.models import SlackUser
 from handlers.slack_api import SlackGateway
 
 CACHE_FOR = timedelta(hours=24)  # how old a cached user may be, unless the caller says otherwise
+KEEP_IN_MEMORY_S = 60.0  # a user read from the store is reused this long without reading it again
 
 
 def _display_name(user: dict[str, object]) -> str:
@@ -32,6 +34,8 @@ class People:
         self.engine = engine
         self.gateway = gateway
         self.clock = clock
+        self._kept: dict[str, tuple[float, SlackUser]] = {}  # user id -> (when read, the row): a page of a
+        # backfill names the same few people hundreds of times
 
     def _cached(self, user_id: str, max_age: timedelta) -> SlackUser | None:
         with session_scope(self.engine, write=False) as session:
@@ -46,8 +50,12 @@ class People:
 
     async def get(self, user_id: str, *, max_age: timedelta = CACHE_FOR) -> SlackUser:
         """The user, from the cache when fetched less than `max_age` ago, else from `users.info`."""
+        kept = self._kept.get(user_id)
+        if kept and time.monotonic() - kept[0] < KEEP_IN_MEMORY_S and self.clock.now() - kept[1].fetched_at < max_age:
+            return kept[1]
         cached = await asyncio.to_thread(self._cached, user_id, max_age)
         if cached is not None:
+            self._kept[user_id] = (time.monotonic(), cached)
             return cached
         info = await self.gateway.user_info(user_id)
         identity = await self.gateway.identity()
@@ -64,4 +72,5 @@ class People:
             fetched_at=self.clock.now(),
         )
         await asyncio.to_thread(self._store, user)
+        self._kept[user_id] = (time.monotonic(), user)
         return user
