@@ -42,7 +42,7 @@ from bot.store.queue import enqueue
 from bot.store.staging import count_staged, discard, oldest_staged, stage, staged_record, unstage
 from bot.worker import PermanentWorkError
 from handlers.event_work import STORED_SUBTYPES, SlackEventWork
-from handlers.history_slices import micros_to_ts, plan_slices, ts_to_micros
+from handlers.history_slices import micros_to_ts, plan_slices, slice_count, ts_to_micros
 from handlers.pacing import MethodPacer
 from handlers.slack_api import SlackGateway, slack_failed
 
@@ -123,13 +123,12 @@ class BackfillState:
             self.history_done = not next_cursor
 
     def _slice_the_rest(self, newest_page: list[dict[str, Any]]) -> None:
-        """Cut the window below the newest page into slices, sized by the page's pace of messages."""
+        """Cut the window below the newest page into slices, as many as the page's pace of messages calls for."""
         stamps = sorted(ts_to_micros(m["ts"]) for m in newest_page)
         low, high = ts_to_micros(self.oldest) + 1, stamps[0] - 1  # the first call's `oldest` is exclusive
         per_micro = len(stamps) / max(1, stamps[-1] - stamps[0])
-        expected_pages = per_micro * max(0, high - low) / PAGE_SIZE
-        self.slices = [list(bounds) for bounds in plan_slices(micros_to_ts(low), micros_to_ts(high),
-                                                               expected_pages=expected_pages)]
+        count = slice_count(per_micro * max(0, high - low) / PAGE_SIZE)
+        self.slices = [list(bounds) for bounds in plan_slices(micros_to_ts(low), micros_to_ts(high), count=count)]
         self.sliced = True
         self.cursor = ""
 

@@ -5,10 +5,12 @@ message that resolves it). Read as one run of pages, nothing can be filed until 
 and all the filing waits behind all the reading. Cut into slices read oldest slice first, each slice can be
 filed while the next is read, and only the last slice's filing follows the last page.
 
-Every slice costs at most one partly filled page, so slices are few, and they shrink geometrically towards the
-present: filing a message costs about 0.6 of the paced time to read it (a 200-message page every 1.2 s at
-Tier 3 against about 3.5 ms to file one), so each slice may hold 0.6 of the one before and still be filed
-while the next is read, and the last one, filed after the last page, is small.
+Every slice costs at most one partly filled page, so slices are few, and they shrink geometrically towards
+the present: filing a message costs about 0.6 of the paced time to read it on a fast machine (a 200-message
+page every 1.2 s at Tier 3 against about 3.5 ms to file one), so each slice may hold 0.6 of the one before
+and still be filed while the next is read, and the last one, filed after the last page, is small. Where
+filing is slower than reading (a slow machine, an account with thousands of open items), the backfill ends
+when its filing does, and slicing saves what was filed while the pages were read.
 """
 
 from __future__ import annotations
@@ -36,12 +38,11 @@ def slice_count(expected_pages: float) -> int:
     return max(1, min(MAX_SLICES, int(expected_pages // MIN_SLICE_PAGES)))
 
 
-def plan_slices(oldest: str, latest: str, *, expected_pages: float) -> list[tuple[str, str]]:
-    """Inclusive (oldest, latest) ts bounds that tile [oldest, latest] without gap or overlap, oldest first,
-    each spanning SLICE_RATIO of the one before."""
+def plan_slices(oldest: str, latest: str, *, count: int) -> list[tuple[str, str]]:
+    """`count` inclusive (oldest, latest) ts bounds that tile [oldest, latest] without gap or overlap, oldest
+    first, each spanning SLICE_RATIO of the one before."""
     low, high = ts_to_micros(oldest), ts_to_micros(latest)
-    count = slice_count(expected_pages)
-    if high - low < count:
+    if count <= 1 or high - low < count * 1_000_000:  # under a second a slice: not worth cutting
         return [(oldest, latest)]
     weights = [SLICE_RATIO ** n for n in range(count)]
     total = sum(weights)
