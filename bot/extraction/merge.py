@@ -84,6 +84,11 @@ class OpenItem:
         return content_stems(self.short_text())
 
     @cached_property
+    def summary_stems(self) -> frozenset[str]:
+        """Content stems of the summary alone."""
+        return content_stems(self.summary)
+
+    @cached_property
     def tickets(self) -> frozenset[str]:
         """Ticket ids named in the summary or the evidence."""
         return _tickets(self._text)
@@ -151,22 +156,19 @@ def _tickets(text: str) -> frozenset[str]:
     return frozenset(_TICKET.findall(text))
 
 
-def _similarity(extracted: ExtractedItem, item: OpenItem, body: str = "") -> float:
-    """Dice overlap with the item's own words (summary and short evidence), or the share of the new
-    item's words found anywhere in its evidence (a long transcript dilutes Dice), plus a shared ticket id."""
-    new_text = f"{extracted.summary or ''} {extracted.span}"
-    new_stems = content_stems(new_text)
+def _similarity(new_stems: frozenset[str], new_tickets: frozenset[str], item: OpenItem) -> float:
+    """Dice overlap of a new item's words with the item's own words (summary and short evidence), or the
+    share of them found anywhere in its evidence (a long transcript dilutes Dice), plus a shared ticket id."""
     score = max(overlap(new_stems, item.focus()), CONTAINMENT_WEIGHT * _containment(new_stems, item.stems()))
-    if _tickets(f"{new_text} {body}") & item.tickets:
+    if new_tickets & item.tickets:
         score += TICKET_BONUS
     return score
 
 
 def _twins(a: OpenItem, b: OpenItem) -> float:
     """How much two open blockers look like one blocker raised twice (a restatement that failed to fold)."""
-    a_summary, b_summary = content_stems(a.summary), content_stems(b.summary)
-    return max(overlap(a.focus(), b.focus()),
-               CONTAINMENT_WEIGHT * max(_containment(a_summary, b.stems()), _containment(b_summary, a.stems())))
+    return max(overlap(a.focus(), b.focus()), CONTAINMENT_WEIGHT * max(_containment(a.summary_stems, b.stems()),
+                                                                       _containment(b.summary_stems, a.stems())))
 
 
 def _containment(wanted: set[str], pool: set[str]) -> float:
@@ -175,9 +177,11 @@ def _containment(wanted: set[str], pool: set[str]) -> float:
 
 def _best(candidates: Sequence[OpenItem], extracted: ExtractedItem, thread: str | None = None,
           body: str = "") -> tuple[OpenItem | None, float]:
+    new_text = f"{extracted.summary or ''} {extracted.span}"
+    new_stems, new_tickets = content_stems(new_text), _tickets(f"{new_text} {body}")  # once, not per candidate
     scored = [
         (
-            _similarity(extracted, item, body)
+            _similarity(new_stems, new_tickets, item)
             + (SAME_THREAD_BONUS if thread and thread in item.threads else 0.0)
             + (SAME_CATEGORY_BONUS if extracted.category and extracted.category == item.category else 0.0),
             n,
@@ -191,14 +195,14 @@ def _best(candidates: Sequence[OpenItem], extracted: ExtractedItem, thread: str 
     return item, score
 
 
-def _resolution_score(item: OpenItem, record_stems: set[str], body: str, thread: str | None,
-                      extracted: ExtractedItem) -> float:
+def _resolution_score(item: OpenItem, record_stems: frozenset[str], record_tickets: frozenset[str],
+                      thread: str | None, extracted: ExtractedItem) -> float:
     """How well a resolving record fits an open item: shared content (both ways), a shared ticket id,
     the same thread, and the ball in court (the party the item waited on reports it done)."""
-    summary_stems = content_stems(item.summary)
+    summary_stems = item.summary_stems
     covered = len(summary_stems & record_stems) / len(summary_stems) if summary_stems else 0.0
     score = 0.5 * covered + overlap(record_stems, item.focus())
-    if _tickets(body) & item.tickets:
+    if record_tickets & item.tickets:
         score += TICKET_BONUS
     if thread and thread in item.threads:
         score += SAME_THREAD_BONUS
@@ -234,8 +238,8 @@ def _plan_resolution(extracted: ExtractedItem, open_items: Sequence[OpenItem], t
     candidates = [i for i in open_items
                   if i.kind in ("blocker", "next_step") and i.id not in closed and i.id not in restated
                   and extracted.source_id not in i.source_ids]
-    stems = content_stems(text)
-    scored = sorted(((_resolution_score(i, stems, text, thread, extracted), n, i) for n, i in enumerate(candidates)),
+    stems, tickets = content_stems(text), _tickets(text)
+    scored = sorted(((_resolution_score(i, stems, tickets, thread, extracted), n, i) for n, i in enumerate(candidates)),
                     key=lambda t: (-t[0], -t[1]))
     chosen: list[OpenItem] = []
     kinds = ("blocker", "next_step") if clears_blockers(text) else ("next_step",)
@@ -287,7 +291,7 @@ def _plan_decision(extracted: ExtractedItem, decisions: Sequence[OpenItem], thre
         if (new_dates or _KEEPS.search(text)) and relays(latest) and not changes:
             return AddEvidence(latest.id, extracted)
         return Supersede(latest.id, extracted)
-    if best and best.subject == subject and score >= SAME_SUBJECT and content_stems(text) - content_stems(best.text()):
+    if best and best.subject == subject and score >= SAME_SUBJECT and content_stems(text) - best.stems():
         # no subject key: a change brings a new value ("Academic goes to 35%"); without one it is a relay
         return Supersede(best.id, extracted) if changes or not relays(best) else AddEvidence(best.id, extracted)
     return Create(extracted)
