@@ -125,7 +125,8 @@ class IngestService:
 
     def _ingest_in(self, session: Session, record: SourceRecord, key: str, author_user_id: str | None) -> IngestResult:
         account = _account(session, key)
-        source = repos.get_source(session, account_id=account.id or 0, external_id=record.id)
+        with session.no_autoflush:  # sources are flushed as they are stored; the items pending can wait
+            source = repos.get_source(session, account_id=account.id or 0, external_id=record.id)
         if source is not None and _unchanged(source, record):
             return IngestResult(record.id, key, "unchanged")
         outcome: Outcome = "created" if source is None else "updated"

@@ -44,7 +44,8 @@ def _work_row(kind: str, payload: dict[str, Any], run_after: datetime) -> dict[s
 def enqueue(session: Session, *, kind: str, payload: dict[str, Any], run_after: datetime | None = None) -> None:
     """Queue work in the caller's transaction. A plain insert, not an ORM object: work is queued on hot paths
     (every stored record queues its indexing), where building and flushing a WorkItem cost more than the row."""
-    session.execute(insert(WorkItem.__table__), [_work_row(kind, payload, run_after or utcnow())])
+    with session.no_autoflush:  # the row refers to nothing pending: the session's other changes can wait
+        session.execute(insert(WorkItem.__table__), [_work_row(kind, payload, run_after or utcnow())])
 
 
 def enqueue_rows(connection: Connection, *, kind: str, payloads: Sequence[dict[str, Any]]) -> None:
