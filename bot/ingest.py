@@ -5,7 +5,7 @@ One source is one transaction: the source row, its items and the queued indexing
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -23,6 +23,7 @@ INDEX_SOURCE = "index.source"
 UNINDEX_SOURCE = "index.delete"
 REINDEX = "index.rebuild"
 _ACCOUNTS = "tandem_ingest_accounts"  # session.info key: accounts looked up in this transaction
+_EXPECTED = "tandem_ingest_expected"  # session.info key: (account id, external id) -> its stored source or None
 
 Outcome = Literal["created", "updated", "unchanged", "deleted", "missing"]
 
@@ -112,6 +113,15 @@ class IngestService:
         if self.items:
             self.items.merge_in_order(session)
 
+    def expect(self, session: Session, *, account_key: str, external_ids: Sequence[str]) -> None:
+        """Look up at once the stored sources of records about to be ingested in `session` (a batch), instead
+        of one query per record."""
+        account = _account(session, repos.normalise_account_key(account_key))
+        with session.no_autoflush:
+            found = repos.get_sources(session, account_id=account.id or 0, external_ids=external_ids)
+        expected: dict[tuple[int, str], Source | None] = session.info.setdefault(_EXPECTED, {})
+        expected.update(((account.id or 0, external_id), found.get(external_id)) for external_id in external_ids)
+
     def ingest_in(self, session: Session, record: SourceRecord, *, account_key: str,
                   author_user_id: str | None = None) -> IngestResult:
         """Ingest one record inside the caller's transaction (when something else must commit with it)."""
@@ -121,12 +131,14 @@ class IngestService:
         keys = [repos.normalise_account_key(r.account or "") for r in records]
         with session_scope(self.engine) as session:
             self.in_order(session)
+            for key in dict.fromkeys(keys):
+                self.expect(session, account_key=key, external_ids=[r.id for r, k in zip(records, keys, strict=True)
+                                                                     if k == key])
             return [self._ingest_in(session, record, key, None) for record, key in zip(records, keys, strict=True)]
 
     def _ingest_in(self, session: Session, record: SourceRecord, key: str, author_user_id: str | None) -> IngestResult:
         account = _account(session, key)
-        with session.no_autoflush:  # sources are flushed as they are stored; the items pending can wait
-            source = repos.get_source(session, account_id=account.id or 0, external_id=record.id)
+        source = self._stored(session, account.id or 0, record.id)
         if source is not None and _unchanged(source, record):
             return IngestResult(record.id, key, "unchanged")
         outcome: Outcome = "created" if source is None else "updated"
@@ -141,6 +153,15 @@ class IngestService:
                                            new=outcome == "created") if self.items else []
         enqueue(session, kind=INDEX_SOURCE, payload={"source_id": source.id})
         return IngestResult(record.id, key, outcome, len(extracted))
+
+    @staticmethod
+    def _stored(session: Session, account_id: int, external_id: str) -> Source | None:
+        """The stored source of a record: as `expect` found it (once), else from the store."""
+        expected: dict[tuple[int, str], Source | None] | None = session.info.get(_EXPECTED)
+        if expected is not None and (account_id, external_id) in expected:
+            return expected.pop((account_id, external_id))
+        with session.no_autoflush:  # sources are flushed as they are stored; the items pending can wait
+            return repos.get_source(session, account_id=account_id, external_id=external_id)
 
     def delete(self, *, account_key: str, external_id: str) -> IngestResult:
         """Mark a source deleted, withdraw it from items and queue its removal from the index."""

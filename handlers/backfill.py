@@ -368,6 +368,7 @@ class ChannelBackfill:
             self.ingest.in_order(session)
             started, filed = time.monotonic(), 0
             rows = oldest_staged(session, batch=batch, limit=FILE_BATCH, through=through)
+            self.ingest.expect(session, account_key=account_key, external_ids=[row.external_id for row in rows])
             for row in rows:
                 now = time.monotonic()
                 if deadline is not None and filed and now + (now - started) / filed >= deadline:

@@ -111,6 +111,17 @@ def link_channel(
     return link
 
 
+def get_sources(session: Session, *, account_id: int, external_ids: Sequence[str],
+                chunk: int = 500) -> dict[str, Source]:
+    """The sources of an account among `external_ids`, by external id (one query per `chunk` ids)."""
+    found: dict[str, Source] = {}
+    for start in range(0, len(external_ids), chunk):
+        wanted = external_ids[start:start + chunk]
+        found.update((source.external_id, source) for source in session.exec(
+            select(Source).where(Source.account_id == account_id, col(Source.external_id).in_(wanted))))
+    return found
+
+
 def get_source(session: Session, *, account_id: int, external_id: str) -> Source | None:
     """A source by its external id within an account."""
     return session.exec(

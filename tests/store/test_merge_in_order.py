@@ -96,3 +96,16 @@ def test_a_batch_sees_messages_stored_in_between_by_others(container: Container,
     batched = _contexts(container, recording, "batched", batched=True)
     assert batched == one_at_a_time
     assert one_at_a_time["m4"] == ["m1", "m2", "m3"] and one_at_a_time["m7"] == ["m1", "m2", "m3", "m4", "m5", "m6"]
+
+
+def test_a_batch_looks_up_its_stored_sources_at_once_and_still_sees_each_outcome(container: Container) -> None:
+    stored, edited = _note(1, "lookup"), _note(2, "lookup")
+    for record in (stored, edited):
+        container.ingest.ingest(record, account_key="lookup")
+    new = _note(3, "lookup")
+    batch = [stored, replace(edited, text="Note 2: the import slipped a day."), new, new]
+    outcomes = [r.outcome for r in container.ingest.ingest_many(batch)]
+    assert outcomes == ["unchanged", "updated", "created", "unchanged"]  # the repeat finds the one just stored
+    with session_scope(container.engine) as session:
+        texts = {s.external_id: s.text for s in session.exec(select(Source))}
+    assert texts == {"m1": stored.text, "m2": "Note 2: the import slipped a day.", "m3": new.text}
