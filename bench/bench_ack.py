@@ -36,7 +36,7 @@ from bench.common import finish, machine, percentiles, table, target
 from bench.populate import populate
 from bot.app import create_app, http_application
 from bot.container import Container
-from bot.process_tuning import tune_serving_process
+from bot.process_tuning import freeze_start_up_objects, tune_serving_process
 from bot.settings import load_settings
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
@@ -190,9 +190,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
             floor = await measure(loader, url, args, no_work)
             await runner.cleanup()
-            tune_serving_process()  # as `tandem serve` does before it builds the app
+            tune_serving_process()  # as `tandem serve` does around building the app
             runtime = create_app(container)
             await asyncio.to_thread(container.embedder.embed, ["warm up"])  # a serving process has it loaded
+            freeze_start_up_objects()
             if args.without_worker:
                 runtime.worker.stop()  # its loop ends at once: the acks' own cost, without the work behind them
             runner, url = await start_server(http_application(runtime, with_scheduler=False))

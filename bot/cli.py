@@ -381,7 +381,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from bot.app import create_app, http_application, serve_socket_mode
-    from bot.process_tuning import tune_serving_process
+    from bot.process_tuning import freeze_start_up_objects, tune_serving_process
 
     socket_mode = not args.http
     settings.require_slack(socket_mode=socket_mode)
@@ -392,6 +392,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     container.queue_rebuild_if_behind()
     tune_serving_process()
     runtime = create_app(container)
+    freeze_start_up_objects()
     if socket_mode:
         assert settings.slack_app_token is not None
         asyncio.run(serve_socket_mode(runtime, settings.slack_app_token.get_secret_value()))

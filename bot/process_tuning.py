@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 import sys
 
@@ -25,3 +26,11 @@ def tune_serving_process() -> None:
             log.info("malloc arenas left as they are (mallopt refused)")
     except (OSError, AttributeError):
         log.info("malloc arenas left as they are (no glibc)")
+
+
+def freeze_start_up_objects() -> None:
+    """Take what start-up allocated (the extractor's model, the app, the clients) out of the garbage
+    collector's sight, so that a full collection scans only what serving allocates since: over the ~250,000
+    objects of a started app, full collections paused the event loop (and every ack) for 70-150 ms."""
+    gc.collect()
+    gc.freeze()
