@@ -23,7 +23,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -92,7 +92,6 @@ class BackfillState:
     step: int = 0  # the step the queued work item runs; any other is stale
     cursor: str = ""  # the next conversations.history page
     history_done: bool = False
-    sliced: bool = False  # the newest page is read and the rest of the window is cut into slices
     slices: list[list[str]] = field(default_factory=list)  # [oldest, latest] of the slices still to read
     read_through: str = ""  # every top-level message up to this ts has been read
     threads: list[str] = field(default_factory=list)  # thread roots whose replies are still to read
@@ -116,7 +115,7 @@ class BackfillState:
             if not next_cursor:
                 self.read_through = self.slices.pop(0)[1]
                 self.history_done = not self.slices
-        elif next_cursor and messages and not self.cursor and not self.sliced:
+        elif next_cursor and messages and not self.cursor:  # the newest page, with more below
             self._slice_the_rest(messages)
         else:  # a history of one page, or a backfill begun before slicing, read page after page
             self.cursor = next_cursor
@@ -129,13 +128,18 @@ class BackfillState:
         per_micro = len(stamps) / max(1, stamps[-1] - stamps[0])
         count = slice_count(per_micro * max(0, high - low) / PAGE_SIZE)
         self.slices = [list(bounds) for bounds in plan_slices(micros_to_ts(low), micros_to_ts(high), count=count)]
-        self.sliced = True
         self.cursor = ""
+
+    @property
+    def sliced(self) -> bool:
+        """The newest page is read and the rest of the window is cut into slices (some read, or all)."""
+        return bool(self.slices or self.read_through)
 
     @classmethod
     def from_json(cls, value: str) -> BackfillState:
-        """Read the stored form."""
-        return cls(**json.loads(value))
+        """Read the stored form (keys of other versions ignored)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: item for key, item in json.loads(value).items() if key in known})
 
     def settled_through(self) -> float:
         """The ts up to which every message is staged or stored: what may be filed now (-inf: nothing yet)."""

@@ -103,3 +103,11 @@ def test_a_backfill_begun_before_slicing_goes_on_page_after_page() -> None:
     state.advance(HISTORY, _page(50, 10), "", stored=10)
     assert state.history_done and state.settled_through() == math.inf
 
+
+
+def test_a_stored_state_with_keys_of_another_version_still_loads() -> None:
+    state = _state()
+    state.advance(HISTORY, _page(6_000_000, 200), "next", stored=200)
+    stored = json.loads(state.to_json()) | {"sliced": True, "a_later_field": 1}
+    again = BackfillState.from_json(json.dumps(stored))
+    assert again.slices == state.slices and again.sliced
