@@ -13,7 +13,6 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import CollectorRegistry
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
@@ -32,13 +31,15 @@ from handlers.answers import Answers
 from handlers.backfill import BACKFILL, HISTORY, REPLIES, ChannelBackfill
 from handlers.context import SlackServices
 from handlers.email_webhook import EmailWebhook
+from handlers.event_fast_path import EventFastPath
 from handlers.event_work import SlackEventWork
-from handlers.intake import SLACK_EVENT
+from handlers.intake import SLACK_EVENT, EventIntake
 from handlers.next_view import NextView
 from handlers.outbox import SlackOutbox
 from handlers.pacing import ChannelPacer, MethodPacer
 from handlers.people import People
 from handlers.slack_api import SlackGateway, bot_authorization, make_post_client, make_web_client
+from handlers.socket_mode import SocketModeHandler
 from handlers.triage import TriageNotifier
 from jobs.digest import DigestJob
 from jobs.gmail import GmailPoller, build_gmail_poller
@@ -68,6 +69,7 @@ class Runtime:
     services: SlackServices
     digest: DigestJob
     nudges: NudgeJob
+    fast_events: EventFastPath | None = None
     email_webhook: EmailWebhook | None = None
     health: HealthCheck | None = None
     metrics: CollectorRegistry | None = None
@@ -139,10 +141,14 @@ def create_app(container: Container) -> Runtime:
     slack_work = {SLACK_EVENT: event_work, TRIAGE_NOTIFY: triage_notifier, BACKFILL: backfill, SLACK_POST: outbox}
     worker = Worker(container.queue, {**slack_work, **single}, batch_handlers=batched,
                     poll_seconds=settings.tandem_worker_poll_seconds,
-                    lanes=[tuple(slack_work), (*single, *batched)])
+                    lanes=[tuple(slack_work), (*single, *batched)], foreground=services.foreground)
     worker_ref.append(worker)
     next_view = NextView(services)
-    events.register(app, services)
+    intake = EventIntake(container.engine)
+    events.register(app, services, intake)
+    fast_events = EventFastPath(signing_secret=settings.slack_signing_secret.get_secret_value(), intake=intake,
+                                event_types=events.QUEUED_EVENTS, identity=lambda: gateway.known_identity,
+                                wake=services.wake_worker) if settings.slack_signing_secret else None
     answers = Answers(services, container.asker, outbox)
     answer_events.register(event_work, answers)
     commands.register(app, services, next_view, answers, backfill)
@@ -182,7 +188,7 @@ def create_app(container: Container) -> Runtime:
         if settings.retention_days else None
     gmail = build_gmail_poller(settings, sink=container.email_intake, engine=container.engine) \
         if settings.gmail_enabled else None
-    return Runtime(app=app, worker=worker, services=services, digest=digest, nudges=nudges,
+    return Runtime(app=app, worker=worker, services=services, digest=digest, nudges=nudges, fast_events=fast_events,
                    email_webhook=email_webhook, health=health, metrics=metrics, retention=retention,
                    gmail=gmail, gmail_poll_seconds=settings.gmail_poll_seconds)
 
@@ -192,8 +198,12 @@ def http_application(runtime: Runtime, *, with_scheduler: bool = True) -> web.Ap
 
     async def slack_events(request: web.Request) -> web.Response:
         try:
-            bolt_request = await to_bolt_request(request)
-            bolt_response = await runtime.app.async_dispatch(bolt_request)
+            with runtime.services.foreground.serving():
+                if runtime.fast_events is not None and await runtime.fast_events.take(await request.read(),
+                                                                                      request.headers):
+                    return web.Response(status=200)
+                bolt_request = await to_bolt_request(request)
+                bolt_response = await runtime.app.async_dispatch(bolt_request)
         except (ValueError, *SHAPE_ERRORS) as exc:  # not JSON or a form, or keys of the wrong shape
             if not isinstance(exc, ValueError) and not bolt_could_not_read(exc):
                 raise
@@ -241,7 +251,8 @@ class SocketModeRunner:
 
     def __init__(self, runtime: Runtime, app_token: str, *, with_scheduler: bool = True) -> None:
         self.runtime = runtime
-        self.handler = AsyncSocketModeHandler(runtime.app, app_token, web_client=runtime.app.client)
+        self.handler = SocketModeHandler(runtime.app, app_token, web_client=runtime.app.client,
+                                         foreground=runtime.services.foreground)
         self._worker: asyncio.Task[None] | None = None
         self._scheduler = runtime.scheduler() if with_scheduler else None
 

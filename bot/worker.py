@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from bot.foreground import Foreground
 from bot.store.queue import ClaimedWork, WorkQueue
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,9 @@ class Worker:
 
     def __init__(self, queue: WorkQueue, handlers: dict[str, WorkHandler], *, poll_seconds: float = 0.5,
                  batch_handlers: dict[str, BatchHandler] | None = None,
-                 lanes: Sequence[tuple[str, ...]] | None = None) -> None:
+                 lanes: Sequence[tuple[str, ...]] | None = None, foreground: Foreground | None = None) -> None:
         self.queue = queue
+        self.foreground = foreground
         self.handlers = handlers
         self.batch_handlers = batch_handlers or {}
         self.poll_seconds = poll_seconds
@@ -58,7 +60,10 @@ class Worker:
         return (*self.handlers, *self.batch_handlers)
 
     async def run_once(self, kinds: tuple[str, ...] | None = None) -> bool:
-        """Run one runnable item (or a batch of one kind) of `kinds` (default all); False when none was waiting."""
+        """Run one runnable item (or a batch of one kind) of `kinds` (default all); False when none was waiting.
+        With a `foreground`, each item first waits for a lull in the requests being served."""
+        if self.foreground is not None:
+            await self.foreground.lull()
         work = await asyncio.to_thread(self.queue.claim, kinds=kinds or self.kinds)
         if work is None:
             return False

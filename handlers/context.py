@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
+from bot.foreground import Foreground
 from bot.ingest import IngestService
 from handlers.people import People
 from handlers.slack_api import SlackGateway
@@ -24,3 +25,4 @@ class SlackServices:
     is_lead: Callable[[str], bool]
     wake_worker: Callable[[], None]
     clock: Clock
+    foreground: Foreground = field(default_factory=Foreground)  # requests first, then background work

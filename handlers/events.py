@@ -19,9 +19,9 @@ QUEUED_EVENTS = ("message", "app_mention", "reaction_added", "reaction_removed",
                  "app_uninstalled", "tokens_revoked")
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
-    """Listen to every event Tandem acts on; the worker does the rest."""
-    intake = EventIntake(services.engine)
+def register(app: AsyncApp, services: SlackServices, intake: EventIntake) -> None:
+    """Listen to every event Tandem acts on; the worker does the rest (the HTTP route's fast path,
+    handlers/event_fast_path.py, takes most deliveries before they reach these listeners)."""
 
     async def take_in(body: dict[str, Any]) -> None:
         if await intake.accept(body):

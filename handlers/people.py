@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ class People:
         self.clock = clock
         self._kept: dict[str, tuple[float, SlackUser]] = {}  # user id -> (when read, the row): a page of a
         # backfill names the same few people hundreds of times
+        self._asking: dict[str, asyncio.Task[SlackUser]] = {}  # one users.info at a time per user
 
     def _cached(self, user_id: str, max_age: timedelta) -> SlackUser | None:
         with session_scope(self.engine, write=False) as session:
@@ -57,6 +59,25 @@ class People:
         if cached is not None:
             self._kept[user_id] = (time.monotonic(), cached)
             return cached
+        return await self._ask_once(user_id)
+
+    async def _ask_once(self, user_id: str) -> SlackUser:
+        """`users.info` for a user nobody is asking about yet; callers asking meanwhile share its answer
+        (a burst of commands from one new user made one call each)."""
+        loop = asyncio.get_running_loop()
+        asking = self._asking.get(user_id)
+        if asking is None or asking.get_loop() is not loop:
+            asking = loop.create_task(self._ask(user_id))
+            self._asking[user_id] = asking
+            asking.add_done_callback(functools.partial(self._asked, user_id))
+        return await asyncio.shield(asking)
+
+    def _asked(self, user_id: str, done: asyncio.Task[SlackUser]) -> None:
+        if self._asking.get(user_id) is done:
+            del self._asking[user_id]
+
+    async def _ask(self, user_id: str) -> SlackUser:
+        """Ask Slack about a user and keep the answer in the store and in memory."""
         info = await self.gateway.user_info(user_id)
         identity = await self.gateway.identity()
         profile = info.get("profile") or {}

@@ -82,6 +82,11 @@ class SlackGateway:
             )
         return self._identity
 
+    @property
+    def known_identity(self) -> BotIdentity | None:
+        """The bot's identity if auth.test has answered already, without asking."""
+        return self._identity
+
     async def know_identity(self) -> bool:
         """Ask auth.test now (at start-up); False when Slack did not answer."""
         try:
