@@ -20,6 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.clock import utcnow
 from bot.store.db import session_scope
+from bot.store.driver_sql import bound_time, marks
 from bot.store.models import WorkItem
 
 MAX_ATTEMPTS = 6
@@ -49,11 +50,17 @@ def enqueue(session: Session, *, kind: str, payload: dict[str, Any], run_after: 
 
 
 def enqueue_rows(connection: Connection, *, kind: str, payloads: Sequence[dict[str, Any]]) -> None:
-    """`enqueue` for the intake's hot path: queue `payloads` as work of `kind` on the caller's connection and
-    in its transaction, runnable now."""
-    if payloads:
-        now = utcnow()
-        connection.execute(insert(WorkItem.__table__), [_work_row(kind, p, now) for p in payloads])
+    """`enqueue` for the intake's hot path, as driver SQL (bot/store/driver_sql.py): queue `payloads` as
+    work of `kind` on the caller's connection and in its transaction, runnable now."""
+    if not payloads:
+        return
+    table = WorkItem.__table__
+    dialect = connection.dialect
+    now = bound_time(dialect, table.c.run_after, utcnow())
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} (kind, payload, status, attempts, run_after, created_at) "
+        f"VALUES ({marks(dialect, 6)})",
+        [(kind, json.dumps(payload, default=str), "queued", 0, now, now) for payload in payloads])
 
 
 class WorkQueue:

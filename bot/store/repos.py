@@ -6,13 +6,13 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot.clock import utcnow
 from bot.errors import UserFacingError
+from bot.store.driver_sql import bound_time, marks
 from bot.store.models import (
     Account,
     ChannelLink,
@@ -184,17 +184,16 @@ def remember_event(session: Session, *, event_id: str, kind: str) -> bool:
 
 
 def remember_events(connection: Connection, events: Sequence[tuple[str, str]]) -> list[bool]:
-    """`remember_event` for the intake's hot path, in plain SQL on the caller's connection: each
-    (event id, kind) inserted unless present; False for one seen before (also earlier in `events`)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    """`remember_event` for the intake's hot path, as driver SQL on the caller's connection
+    (bot/store/driver_sql.py): each (event id, kind) inserted unless present; False for one seen before
+    (also earlier in `events`)."""
     table = ProcessedEvent.__table__
-    statement = (dialect.insert(table).on_conflict_do_nothing(index_elements=["event_id"])
-                 .returning(table.c.event_id))  # a row back only when inserted (rowcount is not portable)
-    now = utcnow()
-    return [
-        connection.execute(statement, {"event_id": event_id, "kind": kind, "received_at": now}).first() is not None
-        for event_id, kind in events
-    ]
+    dialect = connection.dialect
+    statement = (f"INSERT INTO {table.name} (event_id, kind, received_at) VALUES ({marks(dialect, 3)}) "
+                 "ON CONFLICT (event_id) DO NOTHING RETURNING event_id")  # a row back only when inserted
+    now = bound_time(dialect, table.c.received_at, utcnow())
+    return [connection.exec_driver_sql(statement, (event_id, kind, now)).first() is not None
+            for event_id, kind in events]
 
 
 def get_cached_user(session: Session, *, user_id: str) -> SlackUser | None:
