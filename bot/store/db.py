@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+SQLITE_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default: a commit that leaves the WAL longer copies it back
 READ_ONLY = "tandem_read_only"  # execution option of the sessions `session_scope(..., write=False)` opens
 
 
@@ -64,6 +65,22 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "rollback", turns.end)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+@contextmanager
+def checkpoints_left_to_others(connection: Connection) -> Iterator[None]:
+    """On SQLite, commits on `connection` inside the block never copy the WAL back into the database (the
+    other connections' commits do): a latency-bound writer (the event intake, before every ack) should not
+    pay for a checkpoint of what the worker wrote. Elsewhere nothing changes."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection  # the pragma outside any transaction SQLAlchemy would begin
+    raw.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")  # type: ignore[union-attr]
 
 
 def read_only(engine: Engine) -> Engine:
