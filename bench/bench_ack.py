@@ -12,6 +12,8 @@
   concurrent clients; latency is from sending a request to having the whole HTTP response (the ack).
   After each cell the bench waits until the app has done the work the cell caused — the worker's queue
   is empty and every `/tandem next` was answered at its response_url — so cells do not overlap ("drain").
+  Both servers run side by side; each cell is sent to the floor and then at once to the app, so that a
+  drift in the host's speed during the run reaches both alike.
 """
 
 from __future__ import annotations
@@ -150,16 +152,24 @@ class Settler:
         return time.perf_counter() - started
 
 
-async def measure(loader: Loader, url: str, args: argparse.Namespace, after_cell: Any) -> dict[tuple[str, int], dict]:
-    """Every (kind, clients) cell against one server."""
-    cells = {}
+async def measure_cell(loader: Loader, url: str, args: argparse.Namespace, kind: str, clients: int) -> dict[str, Any]:
+    """One cell's latencies against one server."""
+    cell = await loader.run(url, kind, clients=clients, requests=args.requests, warmup=args.warmup)
+    return {**percentiles(cell["latencies_ms"]), "n": len(cell["latencies_ms"]), "errors": cell["errors"],
+            "rate": round(len(cell["latencies_ms"]) / cell["wall_s"])}
+
+
+async def measure(loader: Loader, floor_url: str, url: str, args: argparse.Namespace,
+                  after_cell: Any) -> tuple[dict[tuple[str, int], dict], dict[tuple[str, int], dict]]:
+    """Every (kind, clients) cell, the floor's and then the app's right after it (so that both meet the
+    same state of the host), the app's work drained before the next cell."""
+    floor, tandem = {}, {}
     for kind in args.kinds:
         for clients in args.clients:
-            cell = await loader.run(url, kind, clients=clients, requests=args.requests, warmup=args.warmup)
-            cells[(kind, clients)] = {**percentiles(cell["latencies_ms"]), "n": len(cell["latencies_ms"]),
-                                      "errors": cell["errors"], "rate": round(len(cell["latencies_ms"]) / cell["wall_s"]),
-                                      "drain_s": round(await after_cell(kind, args.requests + args.warmup), 1)}
-    return cells
+            floor[(kind, clients)] = await measure_cell(loader, floor_url, args, kind, clients)
+            cell = await measure_cell(loader, url, args, kind, clients)
+            tandem[(kind, clients)] = {**cell, "drain_s": round(await after_cell(kind, args.requests + args.warmup), 1)}
+    return floor, tandem
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -183,13 +193,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             tandem_data_dir=Path(tmp), database_url=database_url, slack_api_url=loader.api_url, slack_bot_token=TOKEN,
             slack_signing_secret=SECRET, slack_app_token=None, chroma_url=None, chroma_path=None, tandem_admins=""))
         try:
-            runner, url = await start_server(floor_application(loader.api_url))
-
-            async def no_work(_kind: str, _sent: int) -> float:
-                return 0.0
-
-            floor = await measure(loader, url, args, no_work)
-            await runner.cleanup()
+            floor_runner, floor_url = await start_server(floor_application(loader.api_url))
             tune_serving_process()  # as `tandem serve` does around building the app
             runtime = create_app(container)
             await asyncio.to_thread(container.embedder.embed, ["warm up"])  # a serving process has it loaded
@@ -198,8 +202,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 runtime.worker.stop()  # its loop ends at once: the acks' own cost, without the work behind them
             runner, url = await start_server(http_application(runtime, with_scheduler=False))
             settler = Settler(container, runtime.worker.kinds, loader, 0 if args.without_worker else args.settle_timeout)
-            tandem = await measure(loader, url, args, settler)
+            floor, tandem = await measure(loader, floor_url, url, args, settler)
             await runner.cleanup()
+            await floor_runner.cleanup()
             calls = await loader.calls()
             work = await asyncio.to_thread(container.queue.counts)
         finally:
@@ -250,7 +255,8 @@ def report(args: argparse.Namespace, floor: dict, tandem: dict, populate_s: floa
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Parse arguments, run, print and return the result."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200, help="measured requests per cell")
+    parser.add_argument("--requests", type=int, default=1000,
+                        help="measured requests per cell (a p99 of 1,000 is its 10th slowest, not its 2nd)")
     parser.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each cell")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)

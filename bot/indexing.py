@@ -55,7 +55,7 @@ class IndexService:
         """(Re)index sources in one embedding batch; deleted ones are removed instead."""
         texts: list[SourceText] = []
         gone: list[tuple[str, str]] = []
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:  # reading 256 sources need not hold the intake up
             keys = {a.id: a.key for a in repos.list_accounts(session)}
             sources = session.exec(select(Source).where(col(Source.id).in_(list(source_ids)))).all()
             for source in sources:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect
 from sqlmodel import select
 
+from bot.clock import utcnow
 from bot.container import Container
 from bot.ingest import INDEX_SOURCE, UNINDEX_SOURCE
 from bot.records import SourceRecord
@@ -100,6 +101,24 @@ def test_queue_hands_each_item_to_exactly_one_worker(container: Container) -> No
         thread.join()
     assert sorted(taken) == list(range(40))
     assert container.queue.counts() == {"done": 40}
+
+
+def test_claiming_a_batch_takes_the_oldest_runnable_of_its_kinds_in_order(container: Container) -> None:
+    with session_scope(container.engine) as session:
+        for n in range(6):
+            enqueue(session, kind="index", payload={"n": n})
+        enqueue(session, kind="other", payload={"n": 99})
+    first = WorkQueue(container.engine, worker_id="w1")
+    batch = first.claim_many(kinds=("index",), limit=4)
+    assert [(w.payload["n"], w.kind, w.attempts) for w in batch] == [(0, "index", 1), (1, "index", 1),
+                                                                     (2, "index", 1), (3, "index", 1)]
+    second = WorkQueue(container.engine, worker_id="w2", lease=timedelta(minutes=10))
+    assert [w.payload["n"] for w in second.claim_many(kinds=("index",), limit=10)] == [4, 5]  # w1's are leased
+    assert second.claim_many(kinds=("index",), limit=10) == []
+    later = utcnow() + timedelta(minutes=11)  # every lease ran out (the workers died): all is taken over
+    taken_over = second.claim_many(kinds=("index",), limit=5, now=later)
+    assert [(w.payload["n"], w.attempts) for w in taken_over] == [(0, 2), (1, 2), (2, 2), (3, 2), (4, 2)]
+    assert container.queue.counts(("other",)) == {"queued": 1}
 
 
 def test_failed_work_is_retried_then_given_up(container: Container) -> None:
