@@ -236,7 +236,8 @@ def report(args: argparse.Namespace, floor: dict, tandem: dict, populate_s: floa
         "setup": (f"{args.accounts} accounts, {sources} sources, 40 open items per account, inserted by bulk SQL in "
                   f"{populate_s:.1f} s (not indexed). {args.requests} requests per cell after {args.warmup} warm-up; "
                   "the load generator and the Slack double run in a separate process. Floor: a bare Bolt AsyncApp "
-                  "that only acks, same aiohttp route and Bolt adapter. The app runs its worker (scheduler off); "
+                  "that only acks, same aiohttp route and Bolt adapter, served beside the app; each cell is sent "
+                  "to the floor and at once after to the app. The app runs its worker (scheduler off); "
                   "'drain' is how long the app then took to finish the work that cell caused (queue empty, every "
                   "/tandem next answered)."),
         "tables": [table("Ack latency in ms (p50 / p95 / p99)",
