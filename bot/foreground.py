@@ -4,7 +4,7 @@ On a small machine the worker's extraction and embedding share the cores (and th
 Slack wants an ack within 3 seconds and retries without one; queued work only has to be done soon. So
 before the worker starts an item it waits until no request has been in flight for `lull_s`, but never
 longer than `max_wait_s`; a wait that ran out lets background work run freely for as long again. Under
-sustained load the work keeps at least half the time, and a burst of acks never waits behind it.
+sustained load the work keeps at least half the time; in a burst, acks wait only for work started before it.
 """
 
 from __future__ import annotations
