@@ -11,7 +11,7 @@ from bot.container import Container
 from bot.store.models import SlackUser
 from handlers import people as people_module
 from handlers.people import People
-from handlers.slack_api import SlackGateway, make_web_client
+from handlers.slack_api import BotIdentity, SlackGateway, make_web_client
 from tests.integration.harness import CUSTOMER, seed_workspace
 from tests.slack_double import SlackDouble
 
@@ -52,3 +52,34 @@ async def test_many_asking_at_once_about_a_new_user_make_one_users_info_call(con
         assert {(u.name, u.is_external) for u in users} == {("Ben Customer", True)}
         assert len(slack.calls_to("users.info")) == 1
         assert people._asking == {}  # nothing is kept once the answer is in
+
+
+class _SlowSlack:
+    """A gateway whose first users.info never answers (its loop is closed under it), the next at once."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    async def user_info(self, user_id: str) -> dict[str, object]:
+        self.asked += 1
+        if self.asked == 1:
+            await asyncio.sleep(3600)
+        return {"id": user_id, "team_id": "T0VENDOR", "real_name": "Ben Customer", "profile": {}}
+
+    async def identity(self) -> BotIdentity:
+        return BotIdentity(team_id="T0VENDOR", user_id="U0TANDEMBOT", bot_id="B0TANDEMBOT", url=None)
+
+
+def test_a_question_left_behind_by_a_closed_event_loop_is_asked_again(container: Container) -> None:
+    slack = _SlowSlack()
+    people = People(container.engine, slack, container.clock)  # type: ignore[arg-type]
+    first = asyncio.new_event_loop()
+
+    async def ask_and_leave() -> None:
+        asyncio.ensure_future(people.get(CUSTOMER))
+        await asyncio.sleep(0.05)
+
+    first.run_until_complete(ask_and_leave())
+    first.close()  # its pending question is never finished nor cancelled
+    user = asyncio.run(asyncio.wait_for(people.get(CUSTOMER), timeout=5))
+    assert (user.name, slack.asked) == ("Ben Customer", 2)
