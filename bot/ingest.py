@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
+from bot.items import Extraction
 from bot.records import ExtractedItem, SourceRecord
 from bot.store import repos
 from bot.store.db import session_scope
@@ -31,9 +32,14 @@ Outcome = Literal["created", "updated", "unchanged", "deleted", "missing"]
 class ItemSync(Protocol):
     """Extracts a source's items and merges them into the account's open items."""
 
+    def extract_ahead(self, session: Session, *, source: Source, record: SourceRecord) -> Extraction:
+        """Extract a record about to be stored as `source`, outside the write transaction."""
+        ...
+
     def sync_source(self, session: Session, *, source: Source, record: SourceRecord,
-                    new: bool = False) -> list[ExtractedItem]:
-        """Re-derive the items of one stored source (`new`: it had none before); returns what was extracted."""
+                    new: bool = False, ahead: Extraction | None = None) -> list[ExtractedItem]:
+        """Re-derive the items of one stored source (`new`: it had none before); returns what was extracted.
+        `ahead`: what `extract_ahead` found, used when it still holds."""
         ...
 
     def withdraw_source(self, session: Session, *, source: Source) -> None:
@@ -94,8 +100,27 @@ class IngestService:
     def ingest(self, record: SourceRecord, *, account_key: str, author_user_id: str | None = None) -> IngestResult:
         """Store or update one record; a redelivered identical record changes nothing."""
         key = repos.normalise_account_key(account_key)
+        ahead = self.extract_ahead(record, account_key=key)
         with session_scope(self.engine) as session:
-            return self._ingest_in(session, record, key, author_user_id)
+            return self._ingest_in(session, record, key, author_user_id, ahead)
+
+    def extract_ahead(self, record: SourceRecord, *, account_key: str) -> Extraction | None:
+        """Extract `record` in a read-only transaction, for `ingest_in` to merge: the write lock (on SQLite,
+        every writer's, the event intake's before each ack included) is then held for the merge only.
+        None when there is nothing to extract ahead: no item sync, a new account, or an unchanged record."""
+        if self.items is None:
+            return None
+        with session_scope(self.engine, write=False) as session:
+            account = repos.get_account(session, key=repos.normalise_account_key(account_key))
+            if account is None or account.id is None:
+                return None
+            stored = repos.get_source(session, account_id=account.id, external_id=record.id)
+            if stored is not None and _unchanged(stored, record):
+                return None
+            upcoming = Source(id=stored.id if stored else None, account_id=account.id, external_id=record.id,
+                              kind=record.kind, author=record.author, side=record.side or "vendor", ts=record.ts,
+                              text=record.text)
+            return self.items.extract_ahead(session, source=upcoming, record=record)
 
     def ingest_many(self, records: Iterable[SourceRecord], *, batch: int = 100) -> Iterator[IngestResult]:
         """Ingest records in transactions of `batch` (bulk imports); each record needs its `account`."""
@@ -123,9 +148,10 @@ class IngestService:
         expected.update(((account.id or 0, external_id), found.get(external_id)) for external_id in external_ids)
 
     def ingest_in(self, session: Session, record: SourceRecord, *, account_key: str,
-                  author_user_id: str | None = None) -> IngestResult:
-        """Ingest one record inside the caller's transaction (when something else must commit with it)."""
-        return self._ingest_in(session, record, repos.normalise_account_key(account_key), author_user_id)
+                  author_user_id: str | None = None, ahead: Extraction | None = None) -> IngestResult:
+        """Ingest one record inside the caller's transaction (when something else must commit with it);
+        `ahead` is what `extract_ahead` found before the transaction began."""
+        return self._ingest_in(session, record, repos.normalise_account_key(account_key), author_user_id, ahead)
 
     def _batch(self, records: list[SourceRecord]) -> list[IngestResult]:
         keys = [repos.normalise_account_key(r.account or "") for r in records]
@@ -134,9 +160,11 @@ class IngestService:
             for key in dict.fromkeys(keys):
                 self.expect(session, account_key=key, external_ids=[r.id for r, k in zip(records, keys, strict=True)
                                                                      if k == key])
-            return [self._ingest_in(session, record, key, None) for record, key in zip(records, keys, strict=True)]
+            return [self._ingest_in(session, record, key, None, None)
+                    for record, key in zip(records, keys, strict=True)]
 
-    def _ingest_in(self, session: Session, record: SourceRecord, key: str, author_user_id: str | None) -> IngestResult:
+    def _ingest_in(self, session: Session, record: SourceRecord, key: str, author_user_id: str | None,
+                   ahead: Extraction | None) -> IngestResult:
         account = _account(session, key)
         source = self._stored(session, account.id or 0, record.id)
         if source is not None and _unchanged(source, record):
@@ -150,7 +178,7 @@ class IngestService:
         session.add(source)
         session.flush()
         extracted = self.items.sync_source(session, source=source, record=record,
-                                           new=outcome == "created") if self.items else []
+                                           new=outcome == "created", ahead=ahead) if self.items else []
         enqueue(session, kind=INDEX_SOURCE, payload={"source_id": source.id})
         return IngestResult(record.id, key, outcome, len(extracted))
 

@@ -7,6 +7,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -30,6 +31,17 @@ class Extractor(Protocol):
     def extract(self, record: SourceRecord, context: ExtractionContext) -> list[ExtractedItem]:
         """Items of the record."""
         ...
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """A record's items extracted ahead of the write transaction, with what they were extracted from: the
+    merge takes them only if the record, its context and the extractor are still the same."""
+
+    record: SourceRecord
+    context: ExtractionContext
+    extractor: Extractor
+    items: list[ExtractedItem]
 
 
 _CONTEXT_COLUMNS = (Source.external_id, Source.kind, Source.ts, Source.author, Source.text, Source.author_email,
@@ -213,14 +225,31 @@ class ItemStore:
             cache[account_id] = opened
         return opened
 
+    def extract_ahead(self, session: Session, *, source: Source, record: SourceRecord) -> Extraction:
+        """Extract `record` (about to be stored as `source`, which may not be in the store yet) in a read-only
+        transaction, so that the write transaction that files it holds the write lock for the merge only: an
+        extraction takes milliseconds offline, and seconds through an LLM."""
+        extractor = self._extractor(session, source.account_id)
+        context = self._context(session, source)
+        return Extraction(record, context, extractor, extractor.extract(record, context))
+
+    def _extractor(self, session: Session, account_id: int) -> Extractor:
+        account = session.get(Account, account_id)
+        return self.choose(account) if self.choose and account else self.extractor
+
     def sync_source(self, session: Session, *, source: Source, record: SourceRecord,
-                    new: bool = False) -> list[ExtractedItem]:
-        """Re-derive the items of one source: withdraw what it said before (unless `new`), extract, merge."""
+                    new: bool = False, ahead: Extraction | None = None) -> list[ExtractedItem]:
+        """Re-derive the items of one source: withdraw what it said before (unless `new`), extract, merge.
+
+        `ahead`: the items extracted by `extract_ahead`, used when nothing they depend on changed since."""
         if not new:
             self.withdraw_source(session, source=source, deleting=False)
-        account = session.get(Account, source.account_id)
-        extractor = self.choose(account) if self.choose and account else self.extractor
-        extracted = extractor.extract(record, self._context(session, source))
+        extractor = self._extractor(session, source.account_id)
+        context = self._context(session, source)
+        if ahead is not None and (ahead.record, ahead.context, ahead.extractor) == (record, context, extractor):
+            extracted = ahead.items
+        else:
+            extracted = extractor.extract(record, context)
         opened = self._open_items(session, source.account_id)
         self._touch_thread(session, source, opened.values())
         if not extracted:

@@ -67,7 +67,7 @@ class SlackEventWork:
 
     def linked(self, channel_id: str) -> tuple[ChannelLink, str] | None:
         """The link of a channel and its account's key, or None when the channel is not linked."""
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             link = repos.get_link(session, channel_id=channel_id)
             if link is None:
                 return None

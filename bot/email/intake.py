@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.engine import Engine
@@ -21,6 +22,7 @@ from bot.email.record import email_record, stable_message_id
 from bot.email.routing import domains_of, learnable_domain, route_email
 from bot.errors import UserFacingError
 from bot.ingest import IngestService
+from bot.items import Extraction
 from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account, DeadLetter, InboundEmail
@@ -62,10 +64,13 @@ class EmailIntake:
         except EmailParseError as exc:
             return self._dead_letter(raw, via=via, reason=f"unreadable mail: {exc}")
         message_id = stable_message_id(mail, raw)
+        received_at = self.clock.now()
         try:
+            ahead = self._extract_ahead(mail, message_id=message_id, account_key=account_key,
+                                        forwarded_by=forwarded_by, received_at=received_at)
             with session_scope(self.engine) as session:
-                return self._accept_in(session, raw, mail, message_id=message_id, via=via,
-                                       account_key=account_key, forwarded_by=forwarded_by)
+                return self._accept_in(session, raw, mail, message_id=message_id, via=via, account_key=account_key,
+                                       forwarded_by=forwarded_by, received_at=received_at, ahead=ahead)
         except IntegrityError:
             return IntakeResult("duplicate", message_id)
         except OperationalError:
@@ -74,8 +79,26 @@ class EmailIntake:
             log.exception("mail %s could not be taken in", message_id)
             return self._dead_letter(raw, via=via, reason=f"{type(exc).__name__}: {exc}")
 
+    def _extract_ahead(self, mail: ParsedEmail, *, message_id: str, account_key: str | None,
+                       forwarded_by: str | None, received_at: datetime) -> Extraction | None:
+        """Route the mail and extract its items in read-only transactions, before the one that files it: that
+        one then holds the write lock for the merge only (an LLM extraction takes seconds)."""
+        with session_scope(self.engine, write=False) as session:
+            if session.exec(select(InboundEmail.id).where(InboundEmail.message_id == message_id)).first():
+                return None  # a duplicate: nothing to file
+            if account_key:
+                account = repos.get_account(session, key=repos.normalise_account_key(account_key))
+            else:
+                account = route_email(mail, list(repos.list_accounts(session)), vendor_domains=self.vendor_domains).account
+        if account is None:
+            return None
+        record = email_record(mail, message_id=message_id, account=account, vendor_domains=self.vendor_domains,
+                              received_at=received_at, forwarded_by=forwarded_by)
+        return self.ingest.extract_ahead(record, account_key=account.key)
+
     def _accept_in(self, session: Session, raw: bytes, mail: ParsedEmail, *, message_id: str, via: str,
-                   account_key: str | None, forwarded_by: str | None) -> IntakeResult:
+                   account_key: str | None, forwarded_by: str | None, received_at: datetime,
+                   ahead: Extraction | None) -> IntakeResult:
         if session.exec(select(InboundEmail.id).where(InboundEmail.message_id == message_id)).first():
             return IntakeResult("duplicate", message_id)
         accounts = list(repos.list_accounts(session))
@@ -87,21 +110,22 @@ class EmailIntake:
         inbound = InboundEmail(
             message_id=message_id, received_via=via[:16], raw=raw, status="triage", route_reason=reason[:200],
             subject=(mail.subject or "")[:500] or None, sender=mail.sender.email[:320] if mail.sender else None,
-            received_at=self.clock.now(),
+            received_at=received_at,
         )
         session.add(inbound)
         session.flush()
         if account is None:
             enqueue(session, kind=TRIAGE_NOTIFY, payload={"inbound_id": inbound.id})
             return IntakeResult("triage", message_id, reason=reason)
-        return self._file(session, inbound, mail, account, reason=reason, forwarded_by=forwarded_by)
+        return self._file(session, inbound, mail, account, reason=reason, forwarded_by=forwarded_by, ahead=ahead)
 
     def _file(self, session: Session, inbound: InboundEmail, mail: ParsedEmail, account: Account, *,
-              reason: str, forwarded_by: str | None = None, routed_by: str | None = None) -> IntakeResult:
+              reason: str, forwarded_by: str | None = None, routed_by: str | None = None,
+              ahead: Extraction | None = None) -> IntakeResult:
         record = email_record(mail, message_id=inbound.message_id, account=account,
                               vendor_domains=self.vendor_domains, received_at=inbound.received_at,
                               forwarded_by=forwarded_by)
-        self.ingest.ingest_in(session, record, account_key=account.key)
+        self.ingest.ingest_in(session, record, account_key=account.key, ahead=ahead)
         inbound.status, inbound.account_id, inbound.route_reason = "routed", account.id, reason[:200]
         inbound.source_external_id, inbound.routed_by, inbound.routed_at = record.id, routed_by, self.clock.now()
         session.add(inbound)
