@@ -131,7 +131,8 @@ def create_app(container: Container) -> Runtime:
     pacer = MethodPacer({method: settings.backfill_calls_per_minute for method in (HISTORY, REPLIES)})
     backfill = ChannelBackfill(engine=container.engine, ingest=container.ingest, gateway=gateway,
                                event_work=event_work, pacer=pacer, clock=container.clock,
-                               days=settings.backfill_days, wake=services.wake_worker)
+                               days=settings.backfill_days, wake=services.wake_worker,
+                               requests_in_flight=lambda: services.foreground.in_flight)
     holds_index = container.hold_index()
     single, batched = container.index_work() if holds_index else ({}, {})
     triage_notifier = TriageNotifier(services, settings.tandem_admins)

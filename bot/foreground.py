@@ -45,6 +45,11 @@ class Foreground:
             self._last_end = time.monotonic()
 
     @property
+    def in_flight(self) -> bool:
+        """Whether a request is being served right now (safe to read from any thread)."""
+        return bool(self._in_flight)
+
+    @property
     def busy(self) -> bool:
         """Whether a request is in flight or ended less than `lull_s` ago."""
         return bool(self._in_flight) or time.monotonic() - self._last_end < self.lull_s

@@ -189,7 +189,8 @@ class ChannelBackfill:
     """Starts a channel's backfill when it is linked, and runs its steps as queued work."""
 
     def __init__(self, *, engine: Engine, ingest: IngestService, gateway: SlackGateway, event_work: SlackEventWork,
-                 pacer: MethodPacer, clock: Clock, days: int, wake: Callable[[], None]) -> None:
+                 pacer: MethodPacer, clock: Clock, days: int, wake: Callable[[], None],
+                 requests_in_flight: Callable[[], bool] = lambda: False) -> None:
         self.engine = engine
         self.ingest = ingest
         self.gateway = gateway
@@ -198,6 +199,7 @@ class ChannelBackfill:
         self.clock = clock
         self.days = days
         self.wake = wake
+        self.requests_in_flight = requests_in_flight
         self._reported: dict[str, float] = {}
 
     # ------------------------------------------------------------------ starting
@@ -362,8 +364,9 @@ class ChannelBackfill:
 
     def _file_settled(self, state: BackfillState, account_key: str, deadline: float | None) -> float | None:
         """Ingest, in one transaction, the oldest staged records that no unread message can precede, stopping
-        before `deadline` (when the next page is due). Returns the seconds until the next step (inf: none, every
-        page is read and filed), or None when superseded."""
+        before `deadline` (when the next page is due) or as soon as a request is in flight (on SQLite its intake
+        waits for this transaction's write lock; the next step goes on after it). Returns the seconds until the
+        next step (inf: none, every page is read and filed), or None when superseded."""
         with session_scope(self.engine) as session:
             if not self._still_at(session, state.channel, state.step):
                 return None
@@ -375,8 +378,9 @@ class ChannelBackfill:
             self.ingest.expect(session, account_key=account_key, external_ids=[row.external_id for row in rows])
             for row in rows:
                 now = time.monotonic()
-                if deadline is not None and filed and now + (now - started) / filed >= deadline:
-                    break  # the next record would make the next page late
+                if filed and (self.requests_in_flight()
+                              or deadline is not None and now + (now - started) / filed >= deadline):
+                    break  # a request waits, or the next record would make the next page late
                 record, user_id = staged_record(row)
                 self.ingest.ingest_in(session, record, account_key=account_key, author_user_id=user_id)
                 filed += 1
