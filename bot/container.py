@@ -80,7 +80,8 @@ class Container:
     @cached_property
     def ingest(self) -> IngestService:
         """The ingest use case."""
-        return IngestService(self.engine, items=ItemStore(self.extractor, choose=self.extractor_for),
+        choose = self.extractor_for if self.settings.llm_provider != "none" else None
+        return IngestService(self.engine, items=ItemStore(self.extractor, choose=choose),
                              clock=self.clock)
 
     @cached_property

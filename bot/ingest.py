@@ -32,8 +32,13 @@ Outcome = Literal["created", "updated", "unchanged", "deleted", "missing"]
 class ItemSync(Protocol):
     """Extracts a source's items and merges them into the account's open items."""
 
-    def extract_ahead(self, session: Session, *, source: Source, record: SourceRecord) -> Extraction:
-        """Extract a record about to be stored as `source`, outside the write transaction."""
+    @property
+    def extracts_ahead(self) -> bool:
+        """Whether `extract_ahead` may find anything (else it is not worth a transaction)."""
+        ...
+
+    def extract_ahead(self, session: Session, *, source: Source, record: SourceRecord) -> Extraction | None:
+        """Extract a record about to be stored as `source`, outside the write transaction, where that pays."""
         ...
 
     def sync_source(self, session: Session, *, source: Source, record: SourceRecord,
@@ -104,11 +109,17 @@ class IngestService:
         with session_scope(self.engine) as session:
             return self._ingest_in(session, record, key, author_user_id, ahead)
 
+    @property
+    def extracts_ahead(self) -> bool:
+        """Whether `extract_ahead` may extract anything (an LLM is configured for some accounts)."""
+        return self.items is not None and self.items.extracts_ahead
+
     def extract_ahead(self, record: SourceRecord, *, account_key: str) -> Extraction | None:
-        """Extract `record` in a read-only transaction, for `ingest_in` to merge: the write lock (on SQLite,
-        every writer's, the event intake's before each ack included) is then held for the merge only.
-        None when there is nothing to extract ahead: no item sync, a new account, or an unchanged record."""
-        if self.items is None:
+        """Extract `record` in a read-only transaction, for `ingest_in` to merge, when its account's extractor is
+        slow (an LLM): the write lock (on SQLite, every writer's, the event intake's before each ack included) is
+        then held for the merge only. None when there is nothing to extract ahead: the offline extractor, a new
+        account, or an unchanged record."""
+        if self.items is None or not self.extracts_ahead:
             return None
         with session_scope(self.engine, write=False) as session:
             account = repos.get_account(session, key=repos.normalise_account_key(account_key))

@@ -145,7 +145,8 @@ class _Open:
 class ItemStore:
     """Extracts a stored source and merges its items; implements `bot.ingest.ItemSync`.
 
-    `choose` picks the extractor per account (the LLM one where allowed); default: always `extractor`.
+    `choose` picks the extractor per account (the LLM one where allowed); default: always `extractor`. An
+    extractor it picks other than `extractor` is taken to be slow: see `extract_ahead`.
     """
 
     def __init__(self, extractor: Extractor, *, choose: Callable[[Account], Extractor] | None = None) -> None:
@@ -225,11 +226,19 @@ class ItemStore:
             cache[account_id] = opened
         return opened
 
-    def extract_ahead(self, session: Session, *, source: Source, record: SourceRecord) -> Extraction:
+    @property
+    def extracts_ahead(self) -> bool:
+        """Whether some account may have an extractor of its own (an LLM), to run before the write transaction."""
+        return self.choose is not None
+
+    def extract_ahead(self, session: Session, *, source: Source, record: SourceRecord) -> Extraction | None:
         """Extract `record` (about to be stored as `source`, which may not be in the store yet) in a read-only
-        transaction, so that the write transaction that files it holds the write lock for the merge only: an
-        extraction takes milliseconds offline, and seconds through an LLM."""
+        transaction, when its account has an extractor of its own (an LLM, seconds per record): the write
+        transaction that files it then holds the write lock for the merge only. None for the default (offline)
+        extractor: it takes about a millisecond, less than reading its context twice."""
         extractor = self._extractor(session, source.account_id)
+        if extractor is self.extractor:
+            return None
         context = self._context(session, source)
         return Extraction(record, context, extractor, extractor.extract(record, context))
 

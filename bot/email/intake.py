@@ -82,7 +82,10 @@ class EmailIntake:
     def _extract_ahead(self, mail: ParsedEmail, *, message_id: str, account_key: str | None,
                        forwarded_by: str | None, received_at: datetime) -> Extraction | None:
         """Route the mail and extract its items in read-only transactions, before the one that files it: that
-        one then holds the write lock for the merge only (an LLM extraction takes seconds)."""
+        one then holds the write lock for the merge only (an LLM extraction takes seconds). None when no
+        account extracts ahead, or the mail is a duplicate or has no account yet."""
+        if not self.ingest.extracts_ahead:
+            return None
         with session_scope(self.engine, write=False) as session:
             if session.exec(select(InboundEmail.id).where(InboundEmail.message_id == message_id)).first():
                 return None  # a duplicate: nothing to file

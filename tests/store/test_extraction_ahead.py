@@ -1,4 +1,5 @@
-"""Extraction runs before the write transaction that files a record, and is redone if what it read changed."""
+"""An account's own (slow, LLM) extractor runs before the write transaction that files a record, and again
+inside it if what it read changed; the offline default runs inside, once."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def _record(n: int, text: str, *, hours: int) -> SourceRecord:
                         side="customer", text=text, visibility="external")
 
 
+def _ingest(container: Container, extractor: RecordingExtractor) -> IngestService:
+    """Ingest with `extractor` as every account's own extractor (as an LLM one is), the offline one as default."""
+    return IngestService(container.engine, items=ItemStore(OfflineExtractor(), choose=lambda _account: extractor))
+
+
 def _open_items(container: Container) -> list[str]:
     with session_scope(container.engine) as session:
         return [i.kind for i in session.exec(select(Item).where(Item.status == "open"))]
@@ -49,7 +55,7 @@ def _open_items(container: Container) -> list[str]:
 
 def test_an_unchanged_context_is_extracted_once(container: Container) -> None:
     extractor = RecordingExtractor()
-    ingest = IngestService(container.engine, items=ItemStore(extractor))
+    ingest = _ingest(container, extractor)
     ingest.ingest(_record(1, "Kick-off went well, thanks all.", hours=0), account_key="globex")
     extractor.contexts.clear()
     ingest.ingest(_record(2, BLOCKER, hours=1), account_key="globex")
@@ -62,7 +68,7 @@ def test_a_record_stored_during_extraction_is_extracted_again_with_it(container:
     plain.ingest(_record(1, "Kick-off went well, thanks all.", hours=0), account_key="globex")
     extractor = RecordingExtractor(during=lambda: plain.ingest(
         _record(3, "The firewall request is CHG-118.", hours=1), account_key="globex"))
-    ingest = IngestService(container.engine, items=ItemStore(extractor))
+    ingest = _ingest(container, extractor)
     ingest.ingest(_record(2, BLOCKER, hours=2), account_key="globex")
     assert extractor.contexts == [["r1"], ["r1", "r3"]]
     assert _open_items(container) == ["blocker"]
@@ -70,7 +76,7 @@ def test_a_record_stored_during_extraction_is_extracted_again_with_it(container:
 
 def test_an_edit_and_a_redelivery_are_handled_as_before(container: Container) -> None:
     extractor = RecordingExtractor()
-    ingest = IngestService(container.engine, items=ItemStore(extractor))
+    ingest = _ingest(container, extractor)
     ingest.ingest(_record(1, BLOCKER, hours=0), account_key="globex")
     assert ingest.ingest(_record(1, BLOCKER, hours=0), account_key="globex").outcome == "unchanged"
     assert len(extractor.contexts) == 1
@@ -103,7 +109,7 @@ def test_other_writers_commit_while_a_record_is_extracted(container: Container, 
     IngestService(container.engine).ingest(_record(1, "Kick-off went well, thanks all.", hours=0),
                                            account_key="globex")
     extractor = RecordingExtractor(during=_another_writer_commits(container, committed))
-    ingest = IngestService(container.engine, items=ItemStore(extractor))
+    ingest = _ingest(container, extractor)
     if via == "slack":
         ingest.ingest(_record(2, BLOCKER, hours=2), account_key="globex")
     else:
@@ -111,3 +117,15 @@ def test_other_writers_commit_while_a_record_is_extracted(container: Container, 
     assert committed == [True]
     assert len(extractor.contexts) == 1
     assert _open_items(container) == ["blocker"]
+
+
+def test_the_default_extractor_runs_once_in_the_write_transaction(container: Container) -> None:
+    extractor = RecordingExtractor()
+    IngestService(container.engine).ingest(_record(1, "Kick-off went well, thanks all.", hours=0), account_key="globex")
+    plain = IngestService(container.engine, items=ItemStore(extractor))
+    assert not plain.extracts_ahead
+    plain.ingest(_record(2, BLOCKER, hours=1), account_key="globex")
+    chosen_default = IngestService(container.engine, items=ItemStore(extractor, choose=lambda _account: extractor))
+    assert chosen_default.extract_ahead(_record(3, BLOCKER, hours=2), account_key="globex") is None
+    chosen_default.ingest(_record(3, "Thanks, noted.", hours=2), account_key="globex")
+    assert extractor.contexts == [["r1"], ["r1", "r2"]]
