@@ -144,9 +144,11 @@ class Settler:
         self.answers_due += sent if kind == "next" else 0
         started = time.perf_counter()
         while time.perf_counter() - started < self.timeout:
+            inbox = self.container.event_inbox
+            waiting = await asyncio.to_thread(inbox.count) if inbox is not None else 0
             counts = await asyncio.to_thread(self.container.queue.counts, self.kinds)
             answered = (await self.loader.calls()).get("response_url", 0)
-            if not counts.get("queued") and not counts.get("running") and answered >= self.answers_due:
+            if not waiting and not counts.get("queued") and not counts.get("running") and answered >= self.answers_due:
                 break
             await asyncio.sleep(0.1)
         return time.perf_counter() - started

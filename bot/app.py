@@ -69,6 +69,7 @@ class Runtime:
     services: SlackServices
     digest: DigestJob
     nudges: NudgeJob
+    intake: EventIntake | None = None
     fast_events: EventFastPath | None = None
     email_webhook: EmailWebhook | None = None
     health: HealthCheck | None = None
@@ -95,8 +96,16 @@ class Runtime:
         if not await self.services.gateway.know_identity():
             log.warning("could not ask Slack who the bot is at start-up; the first request will ask again")
 
+    def start(self) -> None:
+        """Start what runs beside the requests: the worker is started by the caller; the intake moves into the
+        store what a previous run acked but did not move."""
+        if self.intake is not None:
+            self.intake.move_soon()
+
     async def close(self) -> None:
-        """Release what the jobs hold open (the Gmail client's connections)."""
+        """Let the intake finish moving, and release what the jobs hold open (the Gmail client's connections)."""
+        if self.intake is not None:
+            await self.intake.finish()
         if self.gmail is not None:
             await self.gmail.client.close()
 
@@ -145,7 +154,7 @@ def create_app(container: Container) -> Runtime:
                     lanes=[tuple(slack_work), (*single, *batched)], foreground=services.foreground)
     worker_ref.append(worker)
     next_view = NextView(services)
-    intake = EventIntake(container.engine)
+    intake = EventIntake(container.engine, inbox=container.event_inbox, moved=services.wake_worker)
     events.register(app, services, intake)
     fast_events = EventFastPath(signing_secret=settings.slack_signing_secret.get_secret_value(), intake=intake,
                                 event_types=events.QUEUED_EVENTS, identity=lambda: gateway.known_identity,
@@ -189,7 +198,8 @@ def create_app(container: Container) -> Runtime:
         if settings.retention_days else None
     gmail = build_gmail_poller(settings, sink=container.email_intake, engine=container.engine) \
         if settings.gmail_enabled else None
-    return Runtime(app=app, worker=worker, services=services, digest=digest, nudges=nudges, fast_events=fast_events,
+    return Runtime(app=app, worker=worker, services=services, digest=digest, nudges=nudges, intake=intake,
+                   fast_events=fast_events,
                    email_webhook=email_webhook, health=health, metrics=metrics, retention=retention,
                    gmail=gmail, gmail_poll_seconds=settings.gmail_poll_seconds)
 
@@ -232,6 +242,7 @@ def http_application(runtime: Runtime, *, with_scheduler: bool = True) -> web.Ap
 
     async def worker_task(app: web.Application):  # type: ignore[no-untyped-def]
         await runtime.know_identity()
+        runtime.start()
         task = asyncio.create_task(runtime.worker.run_forever())
         scheduler = runtime.scheduler() if with_scheduler else None
         if scheduler is not None:
@@ -260,6 +271,7 @@ class SocketModeRunner:
     async def start(self) -> None:
         """Connect, start the worker and the scheduler."""
         await self.runtime.know_identity()
+        self.runtime.start()
         await self.handler.connect_async()
         self._worker = asyncio.create_task(self.runtime.worker.run_forever())
         if self._scheduler is not None:

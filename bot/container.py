@@ -26,6 +26,7 @@ from bot.items import ItemStore
 from bot.purge import ChunkForgetter
 from bot.settings import Settings
 from bot.store.db import make_engine, read_only, session_scope
+from bot.store.inbox import EventInbox, inbox_url
 from bot.store.migrate import upgrade
 from bot.store.models import Account
 from bot.store.queue import WorkQueue, enqueue
@@ -206,8 +207,16 @@ class Container:
         """Whether the user is listed in TANDEM_ADMINS."""
         return user_id in self.settings.tandem_admins
 
+    @cached_property
+    def event_inbox(self) -> EventInbox | None:
+        """On SQLite, the file where Slack deliveries are kept before their ack (bot/store/inbox.py)."""
+        url = inbox_url(self.settings.effective_database_url)
+        return EventInbox(url) if url else None
+
     def close(self) -> None:
         """Release the search index's client, the index lock and database connections."""
+        if self.__dict__.get("event_inbox") is not None:
+            self.event_inbox.close()  # type: ignore[union-attr]
         if "retriever" in self.__dict__:
             self.retriever.close()
         if "_index_lock" in self.__dict__:

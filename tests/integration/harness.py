@@ -91,6 +91,8 @@ class Tandem:
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until the worker has run every queued item that is due."""
         deadline = asyncio.get_running_loop().time() + timeout
+        if self.runtime.intake is not None:
+            await asyncio.wait_for(self.runtime.intake.settled(), timeout)
         while True:
             counts = await asyncio.to_thread(self.container.queue.counts, self.runtime.worker.kinds)
             if not counts.get("queued") and not counts.get("running"):

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import aiohttp
+import asyncio
+import threading
+import time
 
+import aiohttp
+import pytest
+
+from bot.store.db import session_scope
 from bot.store.models import Account, ChannelLink, ProcessedEvent, Source
 from tests.integration.harness import CUSTOMER, IM, INTERNAL, SHARED, Tandem
 from tests.slack_double.events import message, message_changed, message_deleted, thread_reply
@@ -165,3 +171,32 @@ async def test_teammate_outside_the_account_cannot_change_it(tandem: Tandem) -> 
     [answer] = await tandem.responses(1)
     assert "Only Acme's IM, a lead or its channel members" in answer["blocks"][0]["text"]["text"]
     assert tandem.slack.calls_to("conversations.members")
+
+
+async def test_an_event_is_acked_while_another_writer_holds_the_store(http_tandem: Tandem) -> None:
+    tandem = http_tandem
+    if tandem.container.engine.dialect.name != "sqlite":
+        pytest.skip("the write lock is SQLite's; PostgreSQL locks rows")
+    await _link(tandem)
+    await tandem.settle()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_store() -> None:  # a long write, as a CLI import of a mailbox on the same data dir is
+        with session_scope(tandem.container.engine) as session:
+            session.connection()
+            held.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=hold_the_store)
+    writer.start()
+    try:
+        assert await asyncio.to_thread(held.wait, 10)
+        started = time.monotonic()
+        reply, _ = await tandem.event(message(SHARED, CUSTOMER, "We are blocked until our CAB approves SSO."))
+        acked_in = time.monotonic() - started
+    finally:
+        release.set()
+        await asyncio.to_thread(writer.join, 30)
+    assert reply.status == 200 and acked_in < 2.0
+    await tandem.settle()
+    assert [s.text for s in tandem.rows(Source)] == ["We are blocked until our CAB approves SSO."]

@@ -84,9 +84,9 @@ async def test_work_waits_out_a_held_sqlite_write_lock(http_tandem: Tandem) -> N
     try:
         started = time.monotonic()
         reply, _ = await tandem.event(message(SHARED, CUSTOMER, "We are blocked on the SSO app approval."))
-        assert reply.status == 200  # the ack waited for the lock (busy timeout), it did not fail
-        assert time.monotonic() - started >= 1.5
-        await tandem.settle(timeout=20)
+        assert reply.status == 200  # the ack committed to the inbox file: it did not wait for the store's lock
+        assert time.monotonic() - started < 1.0
+        await tandem.settle(timeout=20)  # the work waits out the lock (busy timeout), it does not fail
     finally:
         released.join()
         holder.close()
