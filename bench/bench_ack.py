@@ -267,7 +267,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--sources", type=int, default=100_000)
     parser.add_argument("--without-worker", action="store_true",
                         help="diagnosis: stop the app's worker, so queued work waits and only the intake is measured")
-    parser.add_argument("--settle-timeout", type=float, default=120.0, help="longest wait for the worker per cell")
+    parser.add_argument("--settle-timeout", type=float, default=300.0,
+                        help="longest wait for the worker per cell (a cell that outlasts it overlaps the next)")
     return asyncio.run(run(parser.parse_args(argv)))
 
 
