@@ -63,6 +63,7 @@ class EventIntake:
 
     MOVE_BATCH = 500
     RETRY_S = (0.5, 2.0, 10.0)
+    FINISH_S = 5.0
 
     def __init__(self, engine: Engine, *, inbox: EventInbox | None = None,
                  moved: Callable[[], None] = lambda: None) -> None:
@@ -96,9 +97,12 @@ class EventIntake:
             await asyncio.sleep(0.02)
 
     async def finish(self) -> None:
-        """Let the mover finish what it is moving (at shutdown; the inbox keeps the rest)."""
+        """Let the mover finish what it is moving, for `FINISH_S` at most (at shutdown: the inbox keeps the rest,
+        and the next start moves it)."""
         if self._mover is not None:
-            await asyncio.gather(self._mover, return_exceptions=True)
+            done, _ = await asyncio.wait([self._mover], timeout=self.FINISH_S)
+            if not done:
+                self._mover.cancel()
 
     def _keep(self, bodies: list[dict[str, Any]]) -> list[bool]:
         """Commit deliveries where the ack needs them: the inbox, else the store."""

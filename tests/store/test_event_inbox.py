@@ -121,3 +121,35 @@ def test_a_delivery_the_store_refuses_is_kept_as_a_dead_letter_and_the_rest_move
         [letter] = session.exec(select(DeadLetter)).all()
     assert letter.origin == "slack.event" and b'"Ev2"' in letter.payload and "cannot hold" in letter.reason
     inbox.close()
+
+
+def test_shutdown_waits_a_bounded_time_for_a_mover_the_store_holds_up(container: Container) -> None:
+    inbox = _sqlite(container)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_store() -> None:
+        with session_scope(container.engine) as session:
+            session.connection()
+            held.set()
+            release.wait(30)
+
+    async def run() -> float:
+        intake = EventIntake(container.engine, inbox=inbox)
+        intake.FINISH_S = 0.3
+        await intake.accept(_delivery(1))  # its mover now waits for the store
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await intake.finish()
+        return loop.time() - started
+
+    writer = threading.Thread(target=hold_the_store)
+    writer.start()
+    try:
+        assert held.wait(10)
+        waited = asyncio.run(run())
+        assert inbox.count() == 1  # kept for the next start
+    finally:
+        release.set()
+        writer.join(30)
+    assert waited < 2.0
+    inbox.close()
