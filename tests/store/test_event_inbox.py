@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +55,32 @@ def test_a_delivery_is_kept_once_and_read_oldest_first(tmp_path: Path) -> None:
     inbox.close()
 
 
-def test_an_ack_commits_while_another_writer_holds_the_store(container: Container) -> None:
-    inbox = _sqlite(container)
+@contextmanager
+def _store_held(container: Container) -> Iterator[threading.Event]:
+    """Another thread holds the store's write lock until the yielded event is set (or the block ends)."""
     held, release = threading.Event(), threading.Event()
 
-    def hold_the_store() -> None:
+    def hold() -> None:
         with session_scope(container.engine) as session:
-            session.connection()  # BEGIN IMMEDIATE: this thread holds the store's write lock
+            session.connection()  # BEGIN IMMEDIATE
             held.set()
             release.wait(30)
 
+    writer = threading.Thread(target=hold)
+    writer.start()
+    try:
+        assert held.wait(10)
+        yield release
+    finally:
+        release.set()
+        writer.join(30)
+
+
+def test_an_ack_commits_while_another_writer_holds_the_store(container: Container) -> None:
+    inbox = _sqlite(container)
     woken: list[int] = []
 
-    async def run() -> tuple[bool, float]:
+    async def run(release: threading.Event) -> tuple[bool, float]:
         intake = EventIntake(container.engine, inbox=inbox, moved=lambda: woken.append(1))
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -77,14 +92,8 @@ def test_an_ack_commits_while_another_writer_holds_the_store(container: Containe
         await intake.finish()
         return accepted, acked_in
 
-    writer = threading.Thread(target=hold_the_store)
-    writer.start()
-    try:
-        assert held.wait(10)
-        accepted, acked_in = asyncio.run(run())
-    finally:
-        release.set()
-        writer.join(30)
+    with _store_held(container) as release:
+        accepted, acked_in = asyncio.run(run(release))
     assert accepted and acked_in < 2.0
     assert _queued(container) == ["Ev1"] and inbox.count() == 0 and woken
     inbox.close()
@@ -125,13 +134,6 @@ def test_a_delivery_the_store_refuses_is_kept_as_a_dead_letter_and_the_rest_move
 
 def test_shutdown_waits_a_bounded_time_for_a_mover_the_store_holds_up(container: Container) -> None:
     inbox = _sqlite(container)
-    held, release = threading.Event(), threading.Event()
-
-    def hold_the_store() -> None:
-        with session_scope(container.engine) as session:
-            session.connection()
-            held.set()
-            release.wait(30)
 
     async def run() -> float:
         intake = EventIntake(container.engine, inbox=inbox)
@@ -142,14 +144,8 @@ def test_shutdown_waits_a_bounded_time_for_a_mover_the_store_holds_up(container:
         await intake.finish()
         return loop.time() - started
 
-    writer = threading.Thread(target=hold_the_store)
-    writer.start()
-    try:
-        assert held.wait(10)
+    with _store_held(container):
         waited = asyncio.run(run())
         assert inbox.count() == 1  # kept for the next start
-    finally:
-        release.set()
-        writer.join(30)
     assert waited < 2.0
     inbox.close()
