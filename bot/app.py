@@ -193,7 +193,8 @@ def create_app(container: Container) -> Runtime:
     health = HealthCheck(container.engine, holds_index=holds_index,
                          heartbeat=lambda: container.retriever.search_index.vectors.client.heartbeat())
     metrics = metrics_registry(StoreCollector(container.engine, clock=container.clock,
-                                              extraction_kinds=(SLACK_EVENT,), index_kinds=(INDEX_SOURCE,)))
+                                              extraction_kinds=(SLACK_EVENT,), index_kinds=(INDEX_SOURCE,),
+                                              inbox=container.event_inbox))
     retention = RetentionJob(engine=container.engine, days=settings.retention_days, clock=container.clock) \
         if settings.retention_days else None
     gmail = build_gmail_poller(settings, sink=container.email_intake, engine=container.engine) \

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.clock import Clock
 from bot.outbox import SLACK_POST
+from bot.store.inbox import EventInbox
 from bot.store.models import ProcessedEvent, WorkItem
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,9 @@ class StoreCollector(Collector):
     """
 
     def __init__(self, engine: Engine, *, clock: Clock, extraction_kinds: Sequence[str],
-                 index_kinds: Sequence[str]) -> None:
+                 index_kinds: Sequence[str], inbox: EventInbox | None = None) -> None:
         self.engine = engine
+        self.inbox = inbox
         self.clock = clock
         self.extraction_kinds = tuple(extraction_kinds)
         self.index_kinds = tuple(index_kinds)
@@ -81,11 +83,13 @@ class StoreCollector(Collector):
             GaugeMetricFamily("tandem_extraction_lag_seconds", "Age of the oldest source waiting for extraction"),
             GaugeMetricFamily("tandem_index_backlog_sources", "Stored sources not yet indexed"),
             GaugeMetricFamily("tandem_index_lag_seconds", "Age of the oldest stored source not yet indexed"),
+            GaugeMetricFamily("tandem_event_inbox_waiting",
+                              "Acked Slack deliveries not yet moved into the store (SQLite's event inbox)"),
         ]
 
     def _read(self, session: Session) -> list[Metric]:
         now = self.clock.now()
-        up, depth, oldest, failed, posts, events, extraction, extraction_lag, index, index_lag = self._families()
+        up, depth, oldest, failed, posts, events, extraction, extraction_lag, index, index_lag, inbox = self._families()
         up.add_metric([], 1)
         for kind, status, count, first in session.exec(
             select(WorkItem.kind, WorkItem.status, func.count(), func.min(WorkItem.created_at))
@@ -106,7 +110,8 @@ class StoreCollector(Collector):
                 col(WorkItem.status).in_(("queued", "running")), col(WorkItem.kind).in_(kinds))).one()
             backlog.add_metric([], count)
             lag.add_metric([], _age_seconds(first, now))
-        return [up, depth, oldest, failed, posts, events, extraction, extraction_lag, index, index_lag]
+        inbox.add_metric([], self.inbox.count() if self.inbox is not None else 0)
+        return [up, depth, oldest, failed, posts, events, extraction, extraction_lag, index, index_lag, inbox]
 
 
 def metrics_registry(collector: StoreCollector) -> CollectorRegistry:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
+from sqlmodel import SQLModel
 
 from bot.clock import FixedClock
 from bot.container import Container
 from bot.health import HealthCheck
 from bot.metrics import StoreCollector, exposition, metrics_registry
 from bot.store.db import session_scope
+from bot.store.inbox import EventInbox
 from bot.store.models import ProcessedEvent, WorkItem
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
@@ -53,7 +56,18 @@ def test_metrics_report_queue_failures_events_and_lag(container: Container) -> N
     assert samples[("tandem_extraction_lag_seconds", ())] == 300
     assert samples[("tandem_index_backlog_sources", ())] == 2
     assert samples[("tandem_index_lag_seconds", ())] == 900
+    assert samples[("tandem_event_inbox_waiting", ())] == 0
     replicas[1].dispose()
+
+
+def test_metrics_count_what_waits_in_the_event_inbox(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    inbox = EventInbox(f"sqlite:///{tmp_path / 'store-inbox.db'}")
+    inbox.put([{"event_id": f"Ev{n}", "event": {"type": "message"}} for n in range(3)])
+    collector = StoreCollector(engine, clock=FixedClock(NOW), extraction_kinds=(), index_kinds=(), inbox=inbox)
+    SQLModel.metadata.create_all(engine)  # an empty store: only the inbox holds anything
+    assert _samples(exposition(metrics_registry(collector)).decode())[("tandem_event_inbox_waiting", ())] == 3
+    inbox.close()
 
 
 def test_metrics_say_store_down_instead_of_failing() -> None:
