@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 
 import aiohttp
 import pytest
 
-from bot.store.db import session_scope
 from bot.store.models import Account, ChannelLink, ProcessedEvent, Source
 from tests.integration.harness import CUSTOMER, IM, INTERNAL, SHARED, Tandem
 from tests.slack_double.events import message, message_changed, message_deleted, thread_reply
+from tests.write_lock import write_lock_held
 
 
 async def _link(tandem: Tandem, channel: str = SHARED, account: str = "acme") -> None:
@@ -179,24 +177,10 @@ async def test_an_event_is_acked_while_another_writer_holds_the_store(http_tande
         pytest.skip("the write lock is SQLite's; PostgreSQL locks rows")
     await _link(tandem)
     await tandem.settle()
-    held, release = threading.Event(), threading.Event()
-
-    def hold_the_store() -> None:  # a long write, as a CLI import of a mailbox on the same data dir is
-        with session_scope(tandem.container.engine) as session:
-            session.connection()
-            held.set()
-            release.wait(30)
-
-    writer = threading.Thread(target=hold_the_store)
-    writer.start()
-    try:
-        assert await asyncio.to_thread(held.wait, 10)
+    with write_lock_held(tandem.container.engine):  # a long write, as a CLI import of a mailbox makes
         started = time.monotonic()
         reply, _ = await tandem.event(message(SHARED, CUSTOMER, "We are blocked until our CAB approves SSO."))
         acked_in = time.monotonic() - started
-    finally:
-        release.set()
-        await asyncio.to_thread(writer.join, 30)
     assert reply.status == 200 and acked_in < 2.0
     await tandem.settle()
     assert [s.text for s in tandem.rows(Source)] == ["We are blocked until our CAB approves SSO."]

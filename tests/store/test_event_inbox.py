@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from bot.store.inbox import EventInbox, inbox_url
 from bot.store.models import DeadLetter, ProcessedEvent, WorkItem
 from handlers import intake as intake_module
 from handlers.intake import SLACK_EVENT, EventIntake, accept_events
+from tests.write_lock import write_lock_held
 
 
 def _delivery(n: int, **event: Any) -> dict[str, Any]:
@@ -55,27 +54,6 @@ def test_a_delivery_is_kept_once_and_read_oldest_first(tmp_path: Path) -> None:
     inbox.close()
 
 
-@contextmanager
-def _store_held(container: Container) -> Iterator[threading.Event]:
-    """Another thread holds the store's write lock until the yielded event is set (or the block ends)."""
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with session_scope(container.engine) as session:
-            session.connection()  # BEGIN IMMEDIATE
-            held.set()
-            release.wait(30)
-
-    writer = threading.Thread(target=hold)
-    writer.start()
-    try:
-        assert held.wait(10)
-        yield release
-    finally:
-        release.set()
-        writer.join(30)
-
-
 def test_an_ack_commits_while_another_writer_holds_the_store(container: Container) -> None:
     inbox = _sqlite(container)
     woken: list[int] = []
@@ -92,7 +70,7 @@ def test_an_ack_commits_while_another_writer_holds_the_store(container: Containe
         await intake.finish()
         return accepted, acked_in
 
-    with _store_held(container) as release:
+    with write_lock_held(container.engine) as release:
         accepted, acked_in = asyncio.run(run(release))
     assert accepted and acked_in < 2.0
     assert _queued(container) == ["Ev1"] and inbox.count() == 0 and woken
@@ -144,7 +122,7 @@ def test_shutdown_waits_a_bounded_time_for_a_mover_the_store_holds_up(container:
         await intake.finish()
         return loop.time() - started
 
-    with _store_held(container):
+    with write_lock_held(container.engine):
         waited = asyncio.run(run())
         assert inbox.count() == 1  # kept for the next start
     assert waited < 2.0

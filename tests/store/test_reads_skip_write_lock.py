@@ -8,30 +8,16 @@ import pytest
 
 from bot.container import Container
 from bot.health import HealthCheck
-from bot.store.db import session_scope
 from retrieval.chunking import SourceText, chunk_source
-
-
-def _hold_write_lock(container: Container, held: threading.Event, release: threading.Event) -> None:
-    with session_scope(container.engine) as session:
-        session.connection()  # BEGIN IMMEDIATE: this thread now holds the write lock
-        held.set()
-        release.wait(30)
+from tests.write_lock import write_lock_held
 
 
 def _finishes_while_a_writer_holds_the_lock(container: Container, read) -> bool:  # type: ignore[no-untyped-def]
-    held, release = threading.Event(), threading.Event()
-    writer = threading.Thread(target=_hold_write_lock, args=(container, held, release))
-    writer.start()
-    try:
-        assert held.wait(10)
+    with write_lock_held(container.engine):
         reader = threading.Thread(target=read)
         reader.start()
         reader.join(10)
         return not reader.is_alive()
-    finally:
-        release.set()
-        writer.join(30)
 
 
 def test_keyword_search_and_store_health_do_not_wait_for_a_writer(container: Container) -> None:
