@@ -154,7 +154,8 @@ def create_app(container: Container) -> Runtime:
                     lanes=[tuple(slack_work), (*single, *batched)], foreground=services.foreground)
     worker_ref.append(worker)
     next_view = NextView(services)
-    intake = EventIntake(container.engine, inbox=container.event_inbox, moved=services.wake_worker)
+    intake = EventIntake(container.engine, inbox=container.event_inbox, moved=services.wake_worker,
+                         lull=services.foreground.lull)
     events.register(app, services, intake)
     fast_events = EventFastPath(signing_secret=settings.slack_signing_secret.get_secret_value(), intake=intake,
                                 event_types=events.QUEUED_EVENTS, identity=lambda: gateway.known_identity,

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.container import Container
+from bot.foreground import Foreground
 from bot.store.db import session_scope
 from bot.store.inbox import EventInbox, inbox_url
 from bot.store.models import DeadLetter, ProcessedEvent, WorkItem
@@ -74,6 +75,25 @@ def test_an_ack_commits_while_another_writer_holds_the_store(container: Containe
         accepted, acked_in = asyncio.run(run(release))
     assert accepted and acked_in < 2.0
     assert _queued(container) == ["Ev1"] and inbox.count() == 0 and woken
+    inbox.close()
+
+
+def test_the_mover_waits_for_a_lull_in_the_requests(container: Container) -> None:
+    inbox = _sqlite(container)
+    foreground = Foreground(lull_s=0.02, max_wait_s=30)
+
+    async def run() -> tuple[int, list[str]]:
+        intake = EventIntake(container.engine, inbox=inbox, lull=foreground.lull)
+        with foreground.serving():  # a request in flight: the acks come first
+            assert await asyncio.wait_for(intake.accept(_delivery(1)), 5)
+            await asyncio.sleep(0.3)
+            during = (inbox.count(), _queued(container))
+        await asyncio.wait_for(intake.settled(), 10)
+        await intake.finish()
+        return during
+
+    assert asyncio.run(run()) == (1, [])
+    assert _queued(container) == ["Ev1"] and inbox.count() == 0
     inbox.close()
 
 
