@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.process_tuning import release_freed_memory
 from bot.store import repos
 from bot.store.db import session_scope
 from bot.store.models import Account, Source
@@ -67,6 +68,7 @@ class IndexService:
             self.retriever.delete_source(account, external_id)
         if texts:
             self.retriever.index_sources(texts)
+            release_freed_memory()  # the batch's tensors and texts, freed between what outlives them
 
     def unindex_source(self, source_id: int) -> None:
         """Remove one source's chunks."""
@@ -95,6 +97,7 @@ class IndexService:
                 if not batch:
                     break
                 self.retriever.index_sources(texts)
+                release_freed_memory()
                 offset += len(batch)
                 total += len(batch)
         return total

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import logging
 import sys
@@ -15,17 +16,40 @@ MALLOC_ARENAS = 2  # glibc otherwise keeps up to 8 arenas per core, each holding
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 
+@functools.cache
+def _glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc on Linux (it has mallopt and malloc_trim), else None."""
+    name = ctypes.util.find_library("c")
+    if not name or not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except (OSError, AttributeError):
+        return None
+
+
 def tune_serving_process() -> None:
     """Shorten the GIL switch interval and cap glibc's malloc arenas (a no-op where there is no glibc)."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    name = ctypes.util.find_library("c")
-    if not name or not sys.platform.startswith("linux"):
-        return
-    try:
-        if not ctypes.CDLL(name).mallopt(_M_ARENA_MAX, MALLOC_ARENAS):
-            log.info("malloc arenas left as they are (mallopt refused)")
-    except (OSError, AttributeError):
+    libc = _glibc()
+    if libc is None:
         log.info("malloc arenas left as they are (no glibc)")
+    elif not libc.mallopt(_M_ARENA_MAX, MALLOC_ARENAS):
+        log.info("malloc arenas left as they are (mallopt refused)")
+
+
+def release_freed_memory() -> bool:
+    """Hand the pages malloc holds free back to the system (glibc's malloc_trim); False where there is no glibc.
+
+    glibc returns freed memory only from the top of its heaps: an embedding batch frees its tensors and texts
+    between the allocations that outlive it, and those pages stay resident, so each batch started from a
+    higher floor (without this, the serving process peaked 50-110 MB higher under the memory bench's ingest load)."""
+    libc = _glibc()
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True
 
 
 def freeze_start_up_objects() -> None:
