@@ -68,7 +68,7 @@ class IndexService:
             self.retriever.delete_source(account, external_id)
         if texts:
             self.retriever.index_sources(texts)
-            release_freed_memory()  # the batch's tensors and texts, freed between what outlives them
+            release_freed_memory()  # glibc keeps what the batch freed resident unless asked to give it back
 
     def unindex_source(self, source_id: int) -> None:
         """Remove one source's chunks."""
