@@ -30,7 +30,12 @@ _MIN_WORDS = 6
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    """How many hits and sentences to weigh, and the calibrated relevance threshold."""
+    """How many hits and sentences to weigh, and the calibrated relevance threshold.
+
+    A sentence that is itself a question is quoted only when no statement is at hand (someone asking
+    is rarely the answer): when the best sentence is one, `statements_embedded` more of the best
+    statements are embedded, so that a statement can take its place.
+    """
 
     hits_considered: int = 4
     coverage_hits: int = 3
@@ -38,6 +43,7 @@ class AnswerConfig:
     embedded_sentences: int = 3
     max_quotes: int = 2
     quote_ratio: float = 0.9
+    statements_embedded: int = 2
     lexical_weight: float = 0.3
     rank_weight: float = 0.05
     coverage_weight: float = 0.6
@@ -107,6 +113,10 @@ def quotable(text: str) -> str:
     return text[: max(cut, 0)].rstrip()
 
 
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?")
+
+
 def _units(text: str) -> list[str]:
     """Sentences of a chunk, a short sentence joined with the next so a quote stands on its own."""
     units: list[str] = []
@@ -144,6 +154,17 @@ class OfflineAnswerer:
         any of `avoid` are never quoted, so they are left out before that.
         """
         cfg = self.config
+        scored = self._prescored(question, hits, term_weights, avoid)
+        if cfg.embedded_sentences <= 0:
+            return scored
+        return self._embedded(question, scored[: cfg.embedded_sentences], term_weights)
+
+    def _prescored(
+        self, question: str, hits: Sequence[Hit], term_weights: Mapping[str, float] | None, avoid: Sequence[str]
+    ) -> list[Candidate]:
+        """Candidate sentences scored by their chunk's cosine, their share of the question's words and
+        their hit's rank, best first (nothing embedded)."""
+        cfg = self.config
         raw: list[Candidate] = []
         seen: set[str] = set()
         for rank, hit in enumerate(hits[: cfg.hits_considered]):
@@ -154,34 +175,51 @@ class OfflineAnswerer:
                     if unit not in seen and len(raw) < cfg.max_sentences:
                         seen.add(unit)
                         raw.append(Candidate(hit, rank, unit, hit.similarity(chunk), chunk_text=chunk.indexed_text))
-        if not raw:
+        weights = term_weights or {w: 1.0 for w in content_words(question)}
+        return sorted((replace(c, score=self._score(c, c.similarity, weights)) for c in raw), key=lambda c: -c.score)
+
+    def _score(self, candidate: Candidate, similarity: float, weights: Mapping[str, float]) -> float:
+        cfg = self.config
+        return (
+            similarity
+            + cfg.lexical_weight * weighted_overlap(weights, candidate.text)
+            + cfg.rank_weight / (1 + candidate.rank)
+        )
+
+    def _embedded(
+        self, question: str, candidates: Sequence[Candidate], term_weights: Mapping[str, float] | None
+    ) -> list[Candidate]:
+        """The candidates embedded and rescored with their own cosine to the question, best first."""
+        if not candidates:
             return []
         weights = term_weights or {w: 1.0 for w in content_words(question)}
-        scored = sorted(
-            (
-                replace(
-                    c,
-                    score=c.similarity
-                    + cfg.lexical_weight * weighted_overlap(weights, c.text)
-                    + cfg.rank_weight / (1 + c.rank),
-                )
-                for c in raw
-            ),
-            key=lambda c: -c.score,
-        )
-        if cfg.embedded_sentences <= 0:
-            return scored
-        top = scored[: cfg.embedded_sentences]
-        similarity = self.embedder.embed([c.text for c in top]) @ query_vector(self.embedder, question)
+        similarity = self.embedder.embed([c.text for c in candidates]) @ query_vector(self.embedder, question)
         rescored = [
-            replace(
-                c,
-                similarity=float(sim),
-                score=float(sim) + cfg.lexical_weight * weighted_overlap(weights, c.text) + cfg.rank_weight / (1 + c.rank),
-            )
-            for c, sim in zip(top, np.asarray(similarity), strict=True)
+            replace(c, similarity=float(sim), score=self._score(c, float(sim), weights))
+            for c, sim in zip(candidates, np.asarray(similarity), strict=True)
         ]
         return sorted(rescored, key=lambda c: -c.score)
+
+    def _quotable_order(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        ranked: list[Candidate],
+        term_weights: Mapping[str, float] | None,
+        avoid: Sequence[str],
+    ) -> list[Candidate]:
+        """The ranked candidates, statements before questions; when the best one is a question, the best
+        statements not yet embedded are embedded and join them."""
+        cfg = self.config
+        if ranked and _is_question(ranked[0].text) and cfg.statements_embedded > 0:
+            known = {c.text for c in ranked}
+            statements = [
+                c for c in self._prescored(question, hits, term_weights, avoid)
+                if c.text not in known and not _is_question(c.text)
+            ]
+            ranked = ranked + self._embedded(question, statements[: cfg.statements_embedded], term_weights)
+        statements = [c for c in ranked if not _is_question(c.text)]
+        return sorted(statements, key=lambda c: -c.score) or ranked
 
     def relevance(
         self, question: str, hits: Sequence[Hit], ranked: Sequence[Candidate], term_weights: Mapping[str, float]
@@ -213,6 +251,7 @@ class OfflineAnswerer:
         ranked = self.candidates(question, hits, term_weights, avoid)
         if self.relevance(question, hits, ranked, term_weights or {}) < cfg.min_relevance:
             return not_found(account_label)
+        ranked = self._quotable_order(question, hits, ranked, term_weights, avoid)
         best = ranked[0]
         chosen = [best] + [
             c

@@ -101,3 +101,21 @@ def test_answers_embed_only_a_few_sentences(retriever: Retriever) -> None:
     config = AnswerConfig(embedded_sentences=3)
     ranked = OfflineAnswerer(Counting(), config).candidates("Did the change board approve SSO?", hits)  # type: ignore[arg-type]
     assert ranked and max(calls) <= config.embedded_sentences
+
+
+def test_a_question_in_the_history_is_not_quoted_as_the_answer(retriever: Retriever) -> None:
+    retriever.index_sources([
+        source("acme", "s1", "Which de-duplication rule should we use for the contact load?"),
+        source("acme", "s2", "Rule agreed: match contacts on email plus date of birth for the load."),
+    ])
+    answer = retriever.ask("Which de-duplication rule should we use for the contact load?", accounts=["acme"],
+                           visibilities=EVERYONE, account_label="Acme")
+    assert answer.found
+    assert [c.source_id for c in answer.citations] == ["s2"]
+
+
+def test_a_question_is_quoted_when_the_history_holds_no_statement(retriever: Retriever) -> None:
+    retriever.index_sources([source("acme", "s1", "Which de-duplication rule should we use for the contact load?")])
+    answer = retriever.ask("Which de-duplication rule should we use for the contact load?", accounts=["acme"],
+                           visibilities=EVERYONE, account_label="Acme")
+    assert answer.found and answer.citations[0].source_id == "s1"
