@@ -34,7 +34,8 @@ class AnswerConfig:
 
     A sentence that is itself a question is quoted only when no statement is at hand (someone asking
     is rarely the answer): when the best sentence is one, `statements_embedded` more of the best
-    statements are embedded, so that a statement can take its place.
+    statements are embedded, so that a statement whose cosine to the question is at least
+    `statement_similarity` (below it, a sentence is about something else) can take its place.
     """
 
     hits_considered: int = 4
@@ -44,6 +45,7 @@ class AnswerConfig:
     max_quotes: int = 2
     quote_ratio: float = 0.9
     statements_embedded: int = 2
+    statement_similarity: float = 0.3
     lexical_weight: float = 0.3
     rank_weight: float = 0.05
     coverage_weight: float = 0.6
@@ -208,17 +210,19 @@ class OfflineAnswerer:
         term_weights: Mapping[str, float] | None,
         avoid: Sequence[str],
     ) -> list[Candidate]:
-        """The ranked candidates, statements before questions; when the best one is a question, the best
-        statements not yet embedded are embedded and join them."""
+        """What may be quoted, best first. Beside a statement a question is never quoted. When the best
+        candidate is a question, the best statements not yet embedded are embedded too, and the
+        statements close enough to the question take its place; with none, the ranking stays."""
         cfg = self.config
-        if ranked and _is_question(ranked[0].text) and cfg.statements_embedded > 0:
-            known = {c.text for c in ranked}
-            statements = [
-                c for c in self._prescored(question, hits, term_weights, avoid)
-                if c.text not in known and not _is_question(c.text)
-            ]
-            ranked = ranked + self._embedded(question, statements[: cfg.statements_embedded], term_weights)
-        statements = [c for c in ranked if not _is_question(c.text)]
+        if not ranked or not _is_question(ranked[0].text):
+            return [c for c in ranked if not _is_question(c.text)]
+        known = {c.text for c in ranked}
+        more = [
+            c for c in self._prescored(question, hits, term_weights, avoid)
+            if c.text not in known and not _is_question(c.text)
+        ][: cfg.statements_embedded]
+        widened = ranked + self._embedded(question, more, term_weights)
+        statements = [c for c in widened if not _is_question(c.text) and c.similarity >= cfg.statement_similarity]
         return sorted(statements, key=lambda c: -c.score) or ranked
 
     def relevance(

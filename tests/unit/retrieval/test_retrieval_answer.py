@@ -106,7 +106,7 @@ def test_answers_embed_only_a_few_sentences(retriever: Retriever) -> None:
 def test_a_question_in_the_history_is_not_quoted_as_the_answer(retriever: Retriever) -> None:
     retriever.index_sources([
         source("acme", "s1", "Which de-duplication rule should we use for the contact load?"),
-        source("acme", "s2", "Rule agreed: match contacts on email plus date of birth for the load."),
+        source("acme", "s2", "The de-duplication rule we use for the contact load: email plus date of birth."),
     ])
     answer = retriever.ask("Which de-duplication rule should we use for the contact load?", accounts=["acme"],
                            visibilities=EVERYONE, account_label="Acme")
@@ -119,3 +119,12 @@ def test_a_question_is_quoted_when_the_history_holds_no_statement(retriever: Ret
     answer = retriever.ask("Which de-duplication rule should we use for the contact load?", accounts=["acme"],
                            visibilities=EVERYONE, account_label="Acme")
     assert answer.found and answer.citations[0].source_id == "s1"
+
+
+def test_an_unrelated_statement_does_not_replace_a_question(retriever: Retriever) -> None:
+    retriever.index_sources([
+        source("acme", "s1", "Which de-duplication rule should we use for the contact load? Lunch is at noon in the big room."),
+    ])
+    answer = retriever.ask("Which de-duplication rule should we use for the contact load?", accounts=["acme"],
+                           visibilities=EVERYONE, account_label="Acme")
+    assert answer.found and "de-duplication rule" in answer.citations[0].quote
