@@ -215,6 +215,7 @@ async def test_conversations_open_gives_a_dm_whose_posts_are_in_its_history(
     assert err.value.response["error"] == "user_not_found"
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing:UserWarning")  # no_text is asked for
 async def test_users_and_channels_including_slack_connect(slack: SlackDouble, client: AsyncWebClient) -> None:
     alice = (await client.users_info(user=ALICE))["user"]
     assert (alice["team_id"], alice["tz"], alice["profile"]["email"]) == (
