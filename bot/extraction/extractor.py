@@ -222,7 +222,10 @@ def _is_chase(sentences: list[AnalysedSentence]) -> bool:
     cues = [set(s.cues) for s in sentences]
     chase = any("chase" in c and ("gate" in c or "until" in c or s.sentence.text.rstrip().endswith("?") or "completed" not in c)
                 for c, s in zip(cues, sentences, strict=True))
-    completed = any("completed" in c and "chase" not in c and "gate" not in c for c in cues)
+    completed = any(
+        ("completed" in c or _DELIVERY.search(s.sentence.text.lower().replace("’", "'"))) and not c & {"chase", "gate"}
+        for c, s in zip(cues, sentences, strict=True)
+    )
     return chase and not completed
 
 

@@ -26,6 +26,13 @@ def test_a_chase_yields_no_resolution_line(extractor) -> None:
         assert "resolution" not in [i.kind for i in items], text
 
 
+
+def test_a_delivery_beside_a_chase_still_reports_the_delivery(extractor) -> None:
+    record = make_record("The field inventory is attached (412 fields). Heads up: 37 custom fields are still "
+                         "undocumented, and we need you to tell us which are used before we finalise the export.",
+                         author="Kelly Brandt", side="customer")
+    assert "resolution" in [i.kind for i in extractor.extract(record, context())]
+
 def test_a_restated_item_is_never_resolved_by_the_same_record() -> None:
     restated = ExtractedItem("r-9", "blocker", "Still waiting on Zephyr IT to approve the VPN rule",
                              span="Still waiting on Zephyr IT to approve the VPN rule.", category="it_approval")
