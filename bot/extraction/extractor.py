@@ -207,13 +207,32 @@ def _own_text(analysed: AnalysedRecord) -> str:
     return analysed.record.text[:cut] if cut > 0 else ""
 
 
+# a clause boundary inside a sentence: "Retention team trained — 58 of 60 attended; the two who missed it …"
+_CLAUSE_BREAK = re.compile(r"\s*(?:;|—|–|:|\s-\s)\s*")
+# a short subject reported done ("Wave 3 done", "Migration complete", "Training finished")
+_SHORT_DONE = re.compile(r"^(?:[\w.-]+ ){1,4}(?:done|complete|completed|finished)\b")
+_PENDING_FAMILIES = ("chase", "gate", "hypothetical", "until", "negation")
+
+
 def _reports_completion(sentence: AnalysedSentence) -> bool:
-    """A plain report that something got done ("CAB approved the app", "PIA signed ✅", "Fixed: ...")."""
+    """A plain report that something got done ("CAB approved the app", "PIA signed ✅", "Fixed: ..."), in the
+    whole sentence or in a clause of its own ("Wave 3 done: …", "Team trained — two missed it …")."""
     cues = set(sentence.cues)
     text = sentence.sentence.text.rstrip()
-    if _DELIVERY.search(text.lower().replace("’", "'")) and not text.endswith("?"):
+    if text.endswith("?"):
+        return False
+    if _DELIVERY.search(text.lower().replace("’", "'")):
         return True
-    return "completed" in cues and not cues & {"chase", "gate", "hypothetical", "until"} and not text.endswith("?")
+    if "completed" in cues and not cues & {"chase", "gate", "hypothetical", "until"}:
+        return True
+    return any(_clause_completes(clause) for clause in _CLAUSE_BREAK.split(text.lower().replace("’", "'")))
+
+
+def _clause_completes(clause: str) -> bool:
+    """Whether one clause reports something done and nothing pending."""
+    if not (CUES["completed"].search(clause) or _SHORT_DONE.search(clause)):
+        return False
+    return not any(CUES[family].search(clause) for family in _PENDING_FAMILIES)
 
 
 def _is_chase(sentences: list[AnalysedSentence]) -> bool:

@@ -2,6 +2,7 @@
 
 from bot.extraction import ExtractionContext
 from bot.extraction.analysis import analyse
+from bot.extraction.extractor import OfflineExtractor, Thresholds
 from bot.extraction.fields import blocker_owner, decision_owner
 from bot.extraction.merge import AddEvidence, OpenItem, Resolve, plan_merge
 from bot.records import ExtractedItem
@@ -32,6 +33,23 @@ def test_a_delivery_beside_a_chase_still_reports_the_delivery(extractor) -> None
                          "undocumented, and we need you to tell us which are used before we finalise the export.",
                          author="Kelly Brandt", side="customer")
     assert "resolution" in [i.kind for i in extractor.extract(record, context())]
+
+
+# the completion rules alone: the model never reports a resolution line at this threshold
+RULES_ONLY = OfflineExtractor(thresholds=Thresholds(resolution=1.01))
+
+
+def test_a_clause_of_its_own_can_report_the_completion() -> None:
+    for text in ("Wave 3 done: 8.7M engagements loaded into staging.",
+                 "Retention team trained — 58 of 60 attended; the two who missed it will do the e-learning."):
+        items = RULES_ONLY.extract(make_record(text, author="Kelly Brandt", side="customer"), context())
+        assert "resolution" in [i.kind for i in items], text
+
+
+def test_a_clause_still_pending_reports_no_completion() -> None:
+    for text in ("Wave 3 done?", "Sign-off complete once the CFO has read it."):
+        items = RULES_ONLY.extract(make_record(text, author="Kelly Brandt", side="customer"), context())
+        assert "resolution" not in [i.kind for i in items], text
 
 def test_a_restated_item_is_never_resolved_by_the_same_record() -> None:
     restated = ExtractedItem("r-9", "blocker", "Still waiting on Zephyr IT to approve the VPN rule",
