@@ -207,7 +207,7 @@ def _own_text(analysed: AnalysedRecord) -> str:
     return analysed.record.text[:cut] if cut > 0 else ""
 
 
-# a clause boundary inside a sentence: "Retention team trained — 58 of 60 attended; the two who missed it …"
+# where a sentence's opening clause ends: "Retention team trained — 58 of 60 attended; the two who missed it …"
 _CLAUSE_BREAK = re.compile(r"\s*(?:;|—|–|:|\s-\s)\s*")
 # a short subject reported done ("Wave 3 done", "Migration complete", "Training finished")
 _SHORT_DONE = re.compile(r"^(?:[\w.-]+ ){1,4}(?:done|complete|completed|finished)\b")
@@ -216,7 +216,8 @@ _PENDING_FAMILIES = ("chase", "gate", "hypothetical", "until", "negation")
 
 def _reports_completion(sentence: AnalysedSentence) -> bool:
     """A plain report that something got done ("CAB approved the app", "PIA signed ✅", "Fixed: ..."), in the
-    whole sentence or in a clause of its own ("Wave 3 done: …", "Team trained — two missed it …")."""
+    whole sentence or in its opening clause ("Wave 3 done: …", "Team trained — two missed it …"); a later
+    clause is not enough ("Change of plans: we just signed a distributor and will…" reports news, not work done)."""
     cues = set(sentence.cues)
     text = sentence.sentence.text.rstrip()
     if text.endswith("?"):
@@ -225,7 +226,7 @@ def _reports_completion(sentence: AnalysedSentence) -> bool:
         return True
     if "completed" in cues and not cues & {"chase", "gate", "hypothetical", "until"}:
         return True
-    return any(_clause_completes(clause) for clause in _CLAUSE_BREAK.split(text.lower().replace("’", "'")))
+    return _clause_completes(_CLAUSE_BREAK.split(text.lower().replace("’", "'"), maxsplit=1)[0])
 
 
 def _clause_completes(clause: str) -> bool:

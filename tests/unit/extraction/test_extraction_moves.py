@@ -79,3 +79,9 @@ def test_relayed_decision_belongs_to_the_person_thanked() -> None:
     record = make_record("Thanks Priya — noted for everyone: go-live moves to Monday 6 July.", author="Nadia Petrov")
     analysed = analyse(record, context())
     assert decision_owner(analysed.sentences[0], analysed) == "Priya Anand"
+
+
+def test_only_the_opening_clause_can_report_the_completion() -> None:
+    text = "Change of plans from our side: we just signed a distributor in Dublin and will invoice them in euros."
+    items = RULES_ONLY.extract(make_record(text, author="Kelly Brandt", side="customer"), context())
+    assert "resolution" not in [i.kind for i in items]
