@@ -116,6 +116,7 @@ def quotable(text: str) -> str:
 
 
 def _is_question(sentence: str) -> bool:
+    """Whether the sentence asks something (ends with a question mark)."""
     return sentence.rstrip().endswith("?")
 
 
@@ -181,6 +182,7 @@ class OfflineAnswerer:
         return sorted((replace(c, score=self._score(c, c.similarity, weights)) for c in raw), key=lambda c: -c.score)
 
     def _score(self, candidate: Candidate, similarity: float, weights: Mapping[str, float]) -> float:
+        """A candidate's score: its cosine, plus its share of the question's words, plus a small rank prior."""
         cfg = self.config
         return (
             similarity

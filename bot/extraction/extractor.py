@@ -220,13 +220,14 @@ def _reports_completion(sentence: AnalysedSentence) -> bool:
     clause is not enough ("Change of plans: we just signed a distributor and will…" reports news, not work done)."""
     cues = set(sentence.cues)
     text = sentence.sentence.text.rstrip()
+    plain = text.lower().replace("’", "'")
     if text.endswith("?"):
         return False
-    if _DELIVERY.search(text.lower().replace("’", "'")):
+    if _DELIVERY.search(plain):
         return True
     if "completed" in cues and not cues & {"chase", "gate", "hypothetical", "until"}:
         return True
-    return _clause_completes(_CLAUSE_BREAK.split(text.lower().replace("’", "'"), maxsplit=1)[0])
+    return _clause_completes(_CLAUSE_BREAK.split(plain, maxsplit=1)[0])
 
 
 def _clause_completes(clause: str) -> bool:
