@@ -156,11 +156,14 @@ class OfflineAnswerer:
         answer embeds a couple of short texts, not every sentence of four sources. Chunks naming
         any of `avoid` are never quoted, so they are left out before that.
         """
-        cfg = self.config
-        scored = self._prescored(question, hits, term_weights, avoid)
-        if cfg.embedded_sentences <= 0:
-            return scored
-        return self._embedded(question, scored[: cfg.embedded_sentences], term_weights)
+        return self._ranked(question, self._prescored(question, hits, term_weights, avoid), term_weights)
+
+    def _ranked(
+        self, question: str, scored: list[Candidate], term_weights: Mapping[str, float] | None
+    ) -> list[Candidate]:
+        """The prescored candidates with the best `embedded_sentences` embedded and rescored."""
+        count = self.config.embedded_sentences
+        return scored if count <= 0 else self._embedded(question, scored[:count], term_weights)
 
     def _prescored(
         self, question: str, hits: Sequence[Hit], term_weights: Mapping[str, float] | None, avoid: Sequence[str]
@@ -207,10 +210,9 @@ class OfflineAnswerer:
     def _quotable_order(
         self,
         question: str,
-        hits: Sequence[Hit],
         ranked: list[Candidate],
+        prescored: list[Candidate],
         term_weights: Mapping[str, float] | None,
-        avoid: Sequence[str],
     ) -> list[Candidate]:
         """What may be quoted, best first. Beside a statement a question is never quoted. When the best
         candidate is a question, the best statements not yet embedded are embedded too, and the
@@ -219,10 +221,7 @@ class OfflineAnswerer:
         if not ranked or not _is_question(ranked[0].text):
             return [c for c in ranked if not _is_question(c.text)]
         known = {c.text for c in ranked}
-        more = [
-            c for c in self._prescored(question, hits, term_weights, avoid)
-            if c.text not in known and not _is_question(c.text)
-        ][: cfg.statements_embedded]
+        more = [c for c in prescored if c.text not in known and not _is_question(c.text)][: cfg.statements_embedded]
         widened = ranked + self._embedded(question, more, term_weights)
         statements = [c for c in widened if not _is_question(c.text) and c.similarity >= cfg.statement_similarity]
         return sorted(statements, key=lambda c: -c.score) or ranked
@@ -254,10 +253,11 @@ class OfflineAnswerer:
         (`KeywordIndex.term_weights`); `avoid` are names whose chunks are never quoted.
         """
         cfg = self.config
-        ranked = self.candidates(question, hits, term_weights, avoid)
+        prescored = self._prescored(question, hits, term_weights, avoid)
+        ranked = self._ranked(question, prescored, term_weights)
         if self.relevance(question, hits, ranked, term_weights or {}) < cfg.min_relevance:
             return not_found(account_label)
-        ranked = self._quotable_order(question, hits, ranked, term_weights, avoid)
+        ranked = self._quotable_order(question, ranked, prescored, term_weights)
         best = ranked[0]
         chosen = [best] + [
             c
